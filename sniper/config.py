@@ -1,0 +1,138 @@
+"""Settings: one typed Struct per function kind, decoded from the environment once per process.
+
+Field names are the environment variable names (upper-cased). A missing or malformed variable
+is a `ConfigError` naming it. Nothing here reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal, TypeVar
+
+import msgspec
+
+EbayEnvironment = Literal["production", "sandbox", "local"]
+
+
+class ConfigError(Exception):
+    """The function's environment is incomplete or malformed; the message names the variable."""
+
+
+class BaseSettings(msgspec.Struct, rename="upper", frozen=True, kw_only=True):
+    aws_region: str = "us-east-1"
+    # Set only in local mode and tests: the moto server that stands in for every AWS service.
+    aws_endpoint_url: str | None = None
+    environment: str = "dev"
+    log_level: str = "INFO"
+
+
+class EbaySettings(BaseSettings, frozen=True, kw_only=True):
+    ebay_secret_arn: str
+    ebay_environment: EbayEnvironment = "sandbox"
+    # Required when EBAY_ENVIRONMENT=local: the simulator's base URL.
+    ebay_base_url: str | None = None
+    ebay_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.ebay_environment == "local" and not self.ebay_base_url:
+            raise ValueError("EBAY_BASE_URL is required when EBAY_ENVIRONMENT is local")
+
+
+class UserManagementSettings(EbaySettings, frozen=True, kw_only=True):
+    users_table: str
+    bids_table: str
+    bid_history_table: str
+    scheduler_group_name: str
+
+
+class EbayOAuthSettings(EbaySettings, frozen=True, kw_only=True):
+    users_table: str
+    bids_table: str
+    scheduler_group_name: str
+    oauth_state_secret_arn: str
+    token_key_id: str
+    oauth_state_ttl_seconds: int = 600
+
+
+class WishlistSettings(EbaySettings, frozen=True, kw_only=True):
+    users_table: str
+    bids_table: str
+    token_key_id: str
+
+
+class BidManagementSettings(EbaySettings, frozen=True, kw_only=True):
+    users_table: str
+    bids_table: str
+    scheduler_group_name: str
+    scheduler_role_arn: str
+    bid_executor_function_arn: str
+    executor_dlq_arn: str
+    schedule_lead_seconds: int = 120
+
+
+class BidHistorySettings(BaseSettings, frozen=True, kw_only=True):
+    bid_history_table: str
+
+
+class ExecutorSettings(EbaySettings, frozen=True, kw_only=True):
+    users_table: str
+    bids_table: str
+    bid_history_table: str
+    token_key_id: str
+    notification_function_name: str
+    lease_seconds: int = 30
+    settle_grace_seconds: float = 2.0
+    history_ttl_days: int = 400
+
+
+class NotificationSettings(BaseSettings, frozen=True, kw_only=True):
+    users_table: str
+    postmark_secret_arn: str
+    email_from: str
+    # Local mode points this at the Postmark sink.
+    postmark_base_url: str | None = None
+
+
+class TokenRefreshSettings(EbaySettings, frozen=True, kw_only=True):
+    users_table: str
+    bids_table: str
+    token_key_id: str
+    notification_function_name: str
+    token_expiry_threshold: int = 7  # days
+    access_refresh_margin_seconds: int = 3600
+
+
+# Variables the local stack sets beyond what the template declares.
+LOCAL_ONLY_VARIABLES = frozenset(
+    {"AWS_REGION", "AWS_ENDPOINT_URL", "EBAY_BASE_URL", "POSTMARK_BASE_URL", "LOG_LEVEL"}
+)
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(kind: type[SettingsT], environ: Mapping[str, str] | None = None) -> SettingsT:
+    env = os.environ if environ is None else environ
+    names = {field.encode_name for field in msgspec.structs.fields(kind)}
+    present = {name: env[name] for name in names if name in env and env[name] != ""}
+    try:
+        return msgspec.convert(present, type=kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{kind.__name__}: {_describe(exc)}") from None
+
+
+def variables_read(kind: type[BaseSettings]) -> dict[str, bool]:
+    """Every variable a settings kind reads, and whether it is required."""
+    return {field.encode_name: field.required for field in msgspec.structs.fields(kind)}
+
+
+def _describe(exc: msgspec.ValidationError) -> str:
+    text = str(exc)
+    # msgspec says "Object missing required field `X`" / "... - at `$.X`": name the variable plainly.
+    if text.startswith("Object missing required field"):
+        name = text.split("`")[1]
+        return f"environment variable {name} is not set"
+    if " - at `$." in text:
+        message, _, where = text.rpartition(" - at `$.")
+        return f"environment variable {where.rstrip('`')} is malformed: {message}"
+    return text

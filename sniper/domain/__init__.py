@@ -1,0 +1,1 @@
+"""The domain: pure rules and values, no I/O."""

@@ -1,0 +1,49 @@
+"""Where the simulator's time comes from: real wall-clock time unless a test supplies another."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now_ns(self) -> int:
+        """Nanoseconds since the Unix epoch."""
+        ...
+
+
+class SystemClock:
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+
+def iso_ms(instant_ns: int) -> str:
+    """eBay's wire form: UTC, milliseconds, a trailing Z (2024-05-01T12:00:00.000Z)."""
+    seconds, rest_ns = divmod(instant_ns, 1_000_000_000)
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rest_ns // 1_000_000:03d}Z"
+
+
+def iso_seconds(instant_ns: int) -> str:
+    moment = datetime.fromtimestamp(instant_ns // 1_000_000_000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def parse_iso(value: str) -> int:
+    """An ISO 8601 instant with an offset or Z, to ns since the epoch; ValueError otherwise."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone; add Z or an offset")
+    whole = int(moment.timestamp())
+    return whole * 1_000_000_000 + moment.microsecond * 1000
+
+
+def iso_duration(seconds: int) -> str:
+    """Trading's TimeLeft form, e.g. P1DT2H3M4S; PT0S once over."""
+    if seconds <= 0:
+        return "PT0S"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"P{days}DT{hours}H{minutes}M{secs}S"

@@ -1,0 +1,202 @@
+"""The simulator's HTTP server: eBay's paths and the /sim/ admin API on one base URL.
+
+One middleware does the cross-cutting work in a fixed order: stamp the arrival time (first, for
+the bid log's precision), apply any injected fault, and record the exchange for contract tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from sniper.ebaysim import admin_api, browse_api, identity_api, oauth_api, offer_api, trading_api
+from sniper.ebaysim.clock import Clock, SystemClock
+from sniper.ebaysim.config import SimConfig
+from sniper.ebaysim.faults import FaultRule
+from sniper.ebaysim.notification_api import get_public_key
+from sniper.ebaysim.state import SimState
+from sniper.ebaysim.wire import ARRIVED_NS, STATE_KEY, fault_response
+
+
+class Exchange(msgspec.Struct, kw_only=True):
+    """One request and the answer it got (status 0: the connection was dropped unanswered)."""
+
+    arrived_ns: int
+    method: str
+    path: str  # decoded, as routed
+    raw_path: str  # as sent, percent-encoded
+    query: str  # raw query string, without "?"
+    headers: list[tuple[str, str]]
+    body: bytes
+    status: int
+    response_headers: list[tuple[str, str]]
+    response_body: bytes
+    operation: str | None = None
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+
+# Which API family each operation belongs to, for the error envelope of an injected fault.
+_DOMAINS = {
+    "getItem": "API_BROWSE", "getItemByLegacyId": "API_BROWSE",
+    "getBidding": "API_OFFER", "placeProxyBid": "API_OFFER", "getUser": "API_IDENTITY",
+}  # fmt: skip
+
+
+def build_app(state: SimState, exchanges: list[Exchange]) -> web.Application:
+    @web.middleware
+    async def observe(request: web.Request, handler: Any) -> web.StreamResponse:
+        request[ARRIVED_NS] = arrived = state.clock.now_ns()
+        body = await request.read()
+        route = request.match_info.route
+        operation = route.name if route.resource is not None else None
+        fault = state.faults.take(operation, arrived) if operation else None
+        response = await _answer(request, handler, operation, fault)
+        if state.config.record_exchanges:
+            exchanges.append(_exchange(request, body, response, operation, arrived))
+        if response is None:
+            # The transport is closed already; aiohttp's write of this placeholder goes nowhere.
+            return web.Response(status=204)
+        return response
+
+    async def _answer(
+        request: web.Request, handler: Any, operation: str | None, fault: FaultRule | None
+    ) -> web.StreamResponse | None:
+        if fault is None:
+            answered: web.StreamResponse = await handler(request)
+            return answered
+        if fault.delay_ms:
+            await asyncio.sleep(fault.delay_ms / 1000)
+        replaced = fault.drop or fault.status is not None
+        if fault.apply == "after" or not replaced:
+            answered = await handler(request)
+            if not replaced:
+                return answered
+        elif operation == "placeProxyBid":
+            offer_api.log_unanswered_bid(
+                request, state, await request.read(), 0 if fault.drop else fault.status or 0
+            )
+        attempt = request.get(offer_api.BID_ATTEMPT)
+        if attempt is not None:
+            attempt.status = 0 if fault.drop else fault.status or 0
+        if fault.drop:
+            if request.transport is not None:
+                request.transport.close()
+            return None
+        assert fault.status is not None
+        return fault_response(fault.status, _DOMAINS.get(operation or ""))
+
+    app = web.Application(middlewares=[observe, admin_api.admin_errors])
+    app[STATE_KEY] = state
+    app.add_routes(
+        [
+            web.get("/oauth2/authorize", oauth_api.authorize, name="authorize"),
+            web.post("/identity/v1/oauth2/token", oauth_api.token, name="token"),
+            web.get(
+                "/buy/browse/v1/item/get_item_by_legacy_id",
+                browse_api.get_item_by_legacy_id,
+                name="getItemByLegacyId",
+            ),
+            web.get("/buy/browse/v1/item/{item_id}", browse_api.get_item, name="getItem"),
+            web.get(
+                "/buy/offer/v1_beta/bidding/{item_id}", offer_api.get_bidding, name="getBidding"
+            ),
+            web.post(
+                "/buy/offer/v1_beta/bidding/{item_id}/place_proxy_bid",
+                offer_api.place_proxy_bid,
+                name="placeProxyBid",
+            ),
+            web.get("/commerce/identity/v1/user/", identity_api.get_user, name="getUser"),
+            web.post("/ws/api.dll", trading_api.handle, name="GetMyeBayBuying"),
+            web.get(
+                "/commerce/notification/v1/public_key/{public_key_id}",
+                get_public_key,
+                name="getPublicKey",
+            ),
+        ]
+    )
+    app.add_routes(admin_api.routes())
+    return app
+
+
+def _exchange(
+    request: web.Request,
+    body: bytes,
+    response: web.StreamResponse | None,
+    operation: str | None,
+    arrived: int,
+) -> Exchange:
+    response_body = b""
+    if isinstance(response, web.Response) and isinstance(response.body, bytes):
+        response_body = response.body
+    return Exchange(
+        arrived_ns=arrived,
+        method=request.method,
+        path=request.path,
+        raw_path=request.raw_path.split("?", 1)[0],
+        query=request.query_string,
+        headers=list(request.headers.items()),
+        body=body,
+        status=response.status if response is not None else 0,
+        response_headers=list(response.headers.items()) if response is not None else [],
+        response_body=response_body,
+        operation=operation,
+    )
+
+
+class SimulatorServer:
+    """The simulator on a real socket; an async context manager."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        config: SimConfig | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.state = SimState(config or SimConfig(), clock or SystemClock())
+        self.exchanges: list[Exchange] = []
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        app = build_app(self.state, self.exchanges)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        assert isinstance(server, asyncio.base_events.Server)
+        self.port = server.sockets[0].getsockname()[1]
+        self.url = f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        self.state.reset()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def reset(self) -> None:
+        self.state.reset()
+        self.exchanges.clear()
+
+    async def __aenter__(self) -> SimulatorServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

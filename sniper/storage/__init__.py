@@ -1,0 +1,1 @@
+"""DynamoDB adapters: one repository per table, domain objects in and out."""

@@ -1,0 +1,118 @@
+"""The BidHistory table: one entry per settled snipe, with its timing report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sniper.domain.errors import Conflict, NotFound
+from sniper.domain.history import HistoryEntry
+from sniper.domain.snipe import SnipeStatus
+from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
+from sniper.storage.cursor import decode_cursor, encode_cursor
+from sniper.storage.table import DynamoTable, Page, translated_errors
+
+DEFAULT_RETENTION_DAYS = 400
+
+
+class HistoryRepository:
+    def __init__(self, table: DynamoTable, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+        self.table = table
+        self.retention_seconds = retention_days * 24 * 3600
+
+    def _to_item(self, entry: HistoryEntry) -> dict[str, Any]:
+        data = to_builtins(entry)
+        data["historyId"] = entry.bid_id
+        data["ttl"] = entry.settled_ms // 1000 + self.retention_seconds
+        return to_item(data)
+
+    @staticmethod
+    def _from_item(item: dict[str, Any]) -> HistoryEntry:
+        data = from_item(item)
+        data.pop("historyId", None)
+        data.pop("ttl", None)
+        return from_builtins(data, HistoryEntry)
+
+    async def record(self, entry: HistoryEntry) -> HistoryEntry:
+        """Write the entry once; a retried settle finds the first one and returns it unchanged."""
+        try:
+            with translated_errors():
+                await self.table.client.put_item(
+                    TableName=self.table.name,
+                    Item=self._to_item(entry),
+                    ConditionExpression="attribute_not_exists(historyId)",
+                )
+        except Conflict:
+            return await self.get(entry.user_id, entry.bid_id)
+        return entry
+
+    async def get(self, user_id: str, bid_id: str) -> HistoryEntry:
+        with translated_errors():
+            result = await self.table.client.get_item(
+                TableName=self.table.name,
+                Key={"userId": {"S": user_id}, "historyId": {"S": bid_id}},
+                ConsistentRead=True,
+            )
+        item = result.get("Item")
+        if item is None:
+            raise NotFound(f"no history for {bid_id}")
+        return self._from_item(item)
+
+    async def list_for_user(
+        self,
+        user_id: str,
+        *,
+        outcomes: frozenset[SnipeStatus] | None = None,
+        settled_from_ms: int | None = None,
+        settled_to_ms: int | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[HistoryEntry]:
+        """Newest first (history ids sort by creation time)."""
+        listing = (
+            "history:" + ",".join(sorted(outcomes or ())) + f":{settled_from_ms}:{settled_to_ms}"
+        )
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "KeyConditionExpression": "userId = :u",
+            "ExpressionAttributeValues": {":u": {"S": user_id}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        filters: list[str] = []
+        names: dict[str, str] = {}
+        values = request["ExpressionAttributeValues"]
+        if outcomes:
+            placeholders = [f":o{i}" for i in range(len(outcomes))]
+            filters.append(f"#outcome IN ({', '.join(placeholders)})")
+            names["#outcome"] = "outcome"
+            for placeholder, outcome in zip(placeholders, sorted(outcomes), strict=True):
+                values[placeholder] = {"S": outcome.value}
+        if settled_from_ms is not None:
+            filters.append("settledMs >= :from")
+            values[":from"] = {"N": str(settled_from_ms)}
+        if settled_to_ms is not None:
+            filters.append("settledMs <= :to")
+            values[":to"] = {"N": str(settled_to_ms)}
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        if names:
+            request["ExpressionAttributeNames"] = names
+        start = decode_cursor(user_id, listing, cursor)
+        if start:
+            request["ExclusiveStartKey"] = start
+        with translated_errors():
+            page = await self.table.client.query(**request)
+        items = [self._from_item(item) for item in page.get("Items", [])]
+        return Page(items, encode_cursor(user_id, listing, page.get("LastEvaluatedKey")))
+
+    async def delete_all_for_user(self, user_id: str) -> int:
+        count = 0
+        async with self.table.batch_deleter() as keys:
+            async for item in self.table.query_all(
+                KeyConditionExpression="userId = :u",
+                ExpressionAttributeValues={":u": {"S": user_id}},
+                ProjectionExpression="userId, historyId",
+            ):
+                keys.append(item)
+                count += 1
+        return count

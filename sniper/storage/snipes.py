@@ -1,0 +1,130 @@
+"""The Bids table: snipes, each state change a conditional write on its version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sniper.domain.errors import Conflict, NotFound
+from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
+from sniper.storage.cursor import decode_cursor, encode_cursor
+from sniper.storage.table import DynamoTable, Page, translated_errors
+
+# Settled snipes stay listable for a while, then DynamoDB's TTL removes them (history remains).
+SNIPE_RETENTION_SECONDS = 90 * 24 * 3600
+_DERIVED = ("auctionEndTime", "ttl")
+
+
+def _to_item(snipe: Snipe) -> dict[str, Any]:
+    data = to_builtins(snipe)
+    data["auctionEndTime"] = snipe.auction_end_ms // 1000  # the index key, epoch seconds
+    data["ttl"] = snipe.auction_end_ms // 1000 + SNIPE_RETENTION_SECONDS
+    return to_item(data)
+
+
+def _from_item(item: dict[str, Any]) -> Snipe:
+    data = from_item(item)
+    for name in _DERIVED:
+        data.pop(name, None)
+    return from_builtins(data, Snipe)
+
+
+def _key(user_id: str, bid_id: str) -> dict[str, Any]:
+    return {"userId": {"S": user_id}, "bidId": {"S": bid_id}}
+
+
+class SnipesRepository:
+    def __init__(self, table: DynamoTable) -> None:
+        self.table = table
+
+    async def create(self, snipe: Snipe) -> Snipe:
+        with translated_errors("a snipe with this id already exists"):
+            await self.table.client.put_item(
+                TableName=self.table.name,
+                Item=_to_item(snipe),
+                ConditionExpression="attribute_not_exists(bidId)",
+            )
+        return snipe
+
+    async def get(self, user_id: str, bid_id: str) -> Snipe:
+        """The caller's snipe; another user's is simply not found."""
+        with translated_errors():
+            result = await self.table.client.get_item(
+                TableName=self.table.name, Key=_key(user_id, bid_id), ConsistentRead=True
+            )
+        item = result.get("Item")
+        if item is None:
+            raise NotFound(f"no snipe {bid_id}")
+        return _from_item(item)
+
+    async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
+        """Write the next version; if anyone else wrote since `expected_version`, Conflict."""
+        if snipe.version != expected_version + 1:
+            raise Conflict("a saved snipe must be exactly one version ahead")
+        with translated_errors("the snipe changed meanwhile"):
+            await self.table.client.put_item(
+                TableName=self.table.name,
+                Item=_to_item(snipe),
+                ConditionExpression="attribute_exists(bidId) AND #v = :expected",
+                ExpressionAttributeNames={"#v": "version"},
+                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
+            )
+        return snipe
+
+    async def list_for_user(
+        self,
+        user_id: str,
+        *,
+        statuses: frozenset[SnipeStatus] | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[Snipe]:
+        """The caller's snipes by auction end, soonest first."""
+        listing = "bids:" + ",".join(sorted(statuses or ()))
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "IndexName": "byAuctionEnd",
+            "KeyConditionExpression": "userId = :u",
+            "ExpressionAttributeValues": {":u": {"S": user_id}},
+            "Limit": limit,
+        }
+        if statuses:
+            names = [f":s{i}" for i in range(len(statuses))]
+            request["FilterExpression"] = f"#st IN ({', '.join(names)})"
+            request["ExpressionAttributeNames"] = {"#st": "status"}
+            for name, status in zip(names, sorted(statuses), strict=True):
+                request["ExpressionAttributeValues"][name] = {"S": status.value}
+        start = decode_cursor(user_id, listing, cursor)
+        if start:
+            request["ExclusiveStartKey"] = start
+        with translated_errors():
+            page = await self.table.client.query(**request)
+        items = [_from_item(item) for item in page.get("Items", [])]
+        return Page(items, encode_cursor(user_id, listing, page.get("LastEvaluatedKey")))
+
+    async def all_for_user(self, user_id: str) -> list[Snipe]:
+        return [
+            _from_item(item)
+            async for item in self.table.query_all(
+                IndexName="byAuctionEnd",
+                KeyConditionExpression="userId = :u",
+                ExpressionAttributeValues={":u": {"S": user_id}},
+            )
+        ]
+
+    async def in_group(self, user_id: str, group_id: str) -> list[Snipe]:
+        return [
+            s for s in await self.all_for_user(user_id) if s.group and s.group.group_id == group_id
+        ]
+
+    async def delete_all_for_user(self, user_id: str) -> int:
+        count = 0
+        async with self.table.batch_deleter() as keys:
+            async for item in self.table.query_all(
+                KeyConditionExpression="userId = :u",
+                ExpressionAttributeValues={":u": {"S": user_id}},
+                ProjectionExpression="userId, bidId",
+            ):
+                keys.append(item)
+                count += 1
+        return count

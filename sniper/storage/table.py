@@ -1,0 +1,73 @@
+"""What every repository shares: a DynamoDB client, a table name, and one error translation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sniper.domain.errors import Conflict, UpstreamUnavailable
+from sniper.storage.codec import Item
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+
+T = TypeVar("T")
+
+
+class Page(Generic[T]):
+    """One page of a listing and the cursor for the next (None on the last page)."""
+
+    __slots__ = ("items", "next_cursor")
+
+    def __init__(self, items: list[T], next_cursor: str | None) -> None:
+        self.items = items
+        self.next_cursor = next_cursor
+
+
+@contextmanager
+def translated_errors(conflict_message: str = "the item changed meanwhile") -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+            raise Conflict(conflict_message) from None
+        raise UpstreamUnavailable(f"DynamoDB refused the request ({code})") from exc
+    except BotoCoreError as exc:
+        raise UpstreamUnavailable("DynamoDB is unreachable") from exc
+
+
+class DynamoTable:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self.client = client
+        self.name = table_name
+
+    async def query_all(self, **request: Any) -> AsyncIterator[Item]:
+        request["TableName"] = self.name
+        while True:
+            with translated_errors():
+                page = await self.client.query(**request)
+            for item in page.get("Items", []):
+                yield item
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    @asynccontextmanager
+    async def batch_deleter(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """Collect keys; they are deleted in batches of 25 when the block ends."""
+        keys: list[dict[str, Any]] = []
+        yield keys
+        for start in range(0, len(keys), 25):
+            requests: list[Any] = [
+                {"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]
+            ]
+            pending: dict[str, Any] = {self.name: requests}
+            while pending:
+                with translated_errors():
+                    result = await self.client.batch_write_item(RequestItems=pending)
+                pending = dict(result.get("UnprocessedItems", {}))

@@ -1,0 +1,3 @@
+"""Shared fixtures: the local AWS (tests/fixtures/aws.py) and the eBay simulator (tests/fixtures/ebay.py)."""
+
+pytest_plugins = ["tests.fixtures.aws"]
