@@ -23,6 +23,8 @@ class BaseSettings(msgspec.Struct, rename="upper", frozen=True, kw_only=True):
     aws_region: str = "us-east-1"
     # Set only in local mode and tests: the moto server that stands in for every AWS service.
     aws_endpoint_url: str | None = None
+    # Local mode only: the local Lambda runtime's Invoke API (moto's needs Docker).
+    lambda_endpoint_url: str | None = None
     environment: str = "dev"
     log_level: str = "INFO"
 
@@ -105,7 +107,14 @@ class TokenRefreshSettings(EbaySettings, frozen=True, kw_only=True):
 
 # Variables the local stack sets beyond what the template declares.
 LOCAL_ONLY_VARIABLES = frozenset(
-    {"AWS_REGION", "AWS_ENDPOINT_URL", "EBAY_BASE_URL", "POSTMARK_BASE_URL", "LOG_LEVEL"}
+    {
+        "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+        "LAMBDA_ENDPOINT_URL",
+        "EBAY_BASE_URL",
+        "POSTMARK_BASE_URL",
+        "LOG_LEVEL",
+    }
 )
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)

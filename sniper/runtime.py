@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import aioboto3
 
+from sniper.config import BaseSettings
+
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
     from types_aiobotocore_kms import KMSClient
@@ -48,9 +50,16 @@ class Entrypoint:
 class AwsClients:
     """aioboto3 clients made on first use, on the running loop, and kept for the process's life."""
 
-    def __init__(self, *, region: str, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        region: str,
+        endpoint_url: str | None = None,
+        endpoint_overrides: dict[str, str] | None = None,
+    ) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
+        self.endpoint_overrides = endpoint_overrides or {}
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
         self._lock = asyncio.Lock()
@@ -77,10 +86,21 @@ class AwsClients:
                     self._session = aioboto3.Session()
                 self._clients[service] = await self._stack.enter_async_context(
                     self._session.client(
-                        service, region_name=self.region, endpoint_url=self.endpoint_url
+                        service,
+                        region_name=self.region,
+                        endpoint_url=self.endpoint_overrides.get(service, self.endpoint_url),
                     )
                 )
         return self._clients[service]
+
+    @classmethod
+    def for_settings(cls, settings: BaseSettings) -> AwsClients:
+        overrides = {"lambda": settings.lambda_endpoint_url} if settings.lambda_endpoint_url else {}
+        return cls(
+            region=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
+            endpoint_overrides=overrides,
+        )
 
     async def close(self) -> None:
         await self._stack.aclose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 import msgspec
 from aiohttp import web
@@ -103,7 +103,7 @@ class _Refused(Exception):
         self.status, self.error_id, self.message = status, error_id, message
 
 
-def _requested_amount(body: bytes) -> tuple[Money, bool]:
+def _requested_amount(body: bytes, auction_currency: str) -> tuple[Money, bool]:
     """The maxAmount and adult consent, or _Refused with eBay's request errorId."""
     try:
         bid = msgspec.json.decode(body or b"{}", type=_PlaceProxyBid)
@@ -124,7 +124,18 @@ def _requested_amount(body: bytes) -> tuple[Money, bool]:
         exact = Decimal(value)
     except InvalidOperation:
         raise _Refused(400, 120013, "The bid amount is missing or invalid.") from None
-    if CURRENCY_DECIMALS[currency] == 0 and exact.is_finite() and exact != exact.to_integral():
+    places = CURRENCY_DECIMALS[auction_currency]
+    exponent = exact.as_tuple().exponent
+    try:
+        excess = (
+            isinstance(exponent, int)
+            and -exponent > places
+            and exact != exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+        )
+    except InvalidOperation:  # too many digits to quantize: not an amount eBay takes
+        raise _Refused(400, 120013, "The bid amount is missing or invalid.") from None
+    if excess:
+        # More places than the listing's currency has (17.505 USD, or any fraction of JPY).
         raise _Refused(400, 120018, "For this auction, the bid amount cannot have decimals.")
     try:
         money = Money.parse(value, currency)
@@ -164,7 +175,7 @@ async def place_proxy_bid(request: web.Request) -> web.Response:
         _log(request, state, item_id, bidder, None, arrived, 404, 120001)
         return _not_found(item_id)
     try:
-        money, consent = _requested_amount(body)
+        money, consent = _requested_amount(body, auction.currency)
     except _Refused as refused:
         _log(request, state, item_id, bidder, None, arrived, refused.status, refused.error_id)
         return error_response(refused.status, refused.error_id, DOMAIN, "REQUEST", refused.message)
@@ -204,8 +215,9 @@ def _log(
 def log_unanswered_bid(request: web.Request, state: SimState, body: bytes, status: int) -> None:
     """A bid a fault stopped before eBay's logic saw it: logged with what can be read of it."""
     grant = bearer_grant(request, state)
+    auction = state.find_auction(request.match_info.get("item_id", ""))
     try:
-        money: Money | None = _requested_amount(body)[0]
+        money: Money | None = _requested_amount(body, auction.currency if auction else "USD")[0]
     except _Refused:
         money = None
     _log(

@@ -56,8 +56,7 @@ INTERNAL_ERROR_IDS = {"/buy/browse/v1": 11000, "/buy/offer/v1_beta": 120000,
 
 # eBay Trading API element names the sniper may send or receive (GetMyeBayBuying and the
 # common envelope), spelt as in eBay's eBLBaseComponents schema.
-TRADING_ELEMENTS = frozenset(
-    """
+_TRADING_WORDS = """
     GetMyeBayBuyingRequest GetMyeBayBuyingResponse RequesterCredentials eBayAuthToken
     ErrorLanguage WarningLevel Version MessageID DetailLevel OutputSelector
     WatchList BidList BestOfferList WonList LostList DeletedFromWonList DeletedFromLostList
@@ -72,8 +71,8 @@ TRADING_ELEMENTS = frozenset(
     ShippingServiceOptions ShippingServiceCost ShippingType Currency Site WatchCount
     QuestionCount Quantity SKU PrivateNotes eBayNotes PaginationResult TotalNumberOfPages
     TotalNumberOfEntries
-    """.split()
-)
+    """
+TRADING_ELEMENTS = frozenset(_TRADING_WORDS.split())
 TRADING_ATTRIBUTES = frozenset({"currencyID"})
 TRADING_HEADERS = ("X-EBAY-API-CALL-NAME", "X-EBAY-API-SITEID", "X-EBAY-API-COMPATIBILITY-LEVEL",
                    "X-EBAY-API-IAF-TOKEN")  # fmt: skip
@@ -113,7 +112,7 @@ def _close_objects(node: Any) -> None:
 def _spec_dict(base_path: str) -> dict[str, Any]:
     path = contracts_dir() / OPENAPI_FILES[base_path]
     with path.open(encoding="utf-8") as handle:
-        spec: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        spec: dict[str, Any] = yaml.load(handle, Loader=yaml.CSafeLoader)
     spec = copy.deepcopy(spec)
     # openapi-core cannot match a server whose path is a variable; pin it to its default.
     spec["servers"] = [{"url": HOST + base_path}]
@@ -201,7 +200,9 @@ def _require_bearer(headers: dict[str, str]) -> None:
         raise ContractViolation("Authorization: Bearer <access token> is required")
 
 
-def _openapi_request(base: str, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
+def _openapi_request(
+    base: str, method: str, url: str, headers: dict[str, str], body: bytes
+) -> None:
     _require_bearer(headers)
     request = _mock_request(method, url, headers, body)
     try:
@@ -316,17 +317,21 @@ def _json(body: bytes) -> Any:
 
 def _operation(base: str, request: MockRequest) -> dict[str, Any]:
     spec = _spec_dict(base)
-    relative = request.path[len(base):]
-    for template, item in spec["paths"].items():
+    relative = request.path[len(base) :]
+    # Literal paths first: /item/get_item_by_legacy_id is not /item/{item_id}.
+    for template, item in sorted(spec["paths"].items(), key=lambda kv: kv[0].count("{")):
         pattern = template.split("/")
         actual = relative.split("/")
         if len(pattern) == len(actual) and all(
-            p == a or (p.startswith("{") and p.endswith("}") and a) for p, a in zip(pattern, actual, strict=True)
+            p == a or (p.startswith("{") and p.endswith("}") and a)
+            for p, a in zip(pattern, actual, strict=True)
         ):
             operation = item.get(request.method)
             if operation is not None:
                 return dict(operation)
-    raise ContractViolation(f"no operation in {OPENAPI_FILES[base]} for {request.method} {request.path}")
+    raise ContractViolation(
+        f"no operation in {OPENAPI_FILES[base]} for {request.method} {request.path}"
+    )
 
 
 def _openapi_response(
@@ -379,7 +384,9 @@ def _token_response(status: int, body: bytes, request_body: bytes) -> None:
     payload = _json(body)
     if status != 200:
         if status not in (400, 401) or set(payload) - {"error", "error_description"}:
-            raise ContractViolation(f"token error must be 400/401 {{error, error_description}}: {payload}")
+            raise ContractViolation(
+                f"token error must be 400/401 {{error, error_description}}: {payload}"
+            )
         if not isinstance(payload.get("error"), str):
             raise ContractViolation("token error needs an `error` code")
         return
@@ -432,7 +439,9 @@ def _public_key_response(status: int, body: bytes) -> None:
 # -- recorded exchanges ----------------------------------------------------------------------
 
 
-def exchange_problems(exchanges: Iterable[Any], *, allow_invalid_requests: bool = False) -> list[str]:
+def exchange_problems(
+    exchanges: Iterable[Any], *, allow_invalid_requests: bool = False
+) -> list[str]:
     """Every contract problem in recorded simulator exchanges (admin /sim/ calls are skipped).
 
     A request the contract refuses is a problem unless allow_invalid_requests, in which case
@@ -450,7 +459,7 @@ def exchange_problems(exchanges: Iterable[Any], *, allow_invalid_requests: bool 
             if not allow_invalid_requests:
                 problems.append(f"{label}: request: {violation}")
                 continue
-            if exchange.status and not 400 <= exchange.status < 500 and exchange.status != 302:
+            if exchange.status and not _refused(exchange):
                 problems.append(f"{label}: an invalid request was not refused: {violation}")
                 continue
         if exchange.status == 0:
@@ -462,3 +471,15 @@ def exchange_problems(exchanges: Iterable[Any], *, allow_invalid_requests: bool 
         except ContractViolation as violation:
             problems.append(f"{label}: response: {violation}")
     return problems
+
+
+def _refused(exchange: Any) -> bool:
+    if 400 <= exchange.status < 500:
+        return True
+    if exchange.path == "/ws/api.dll" and exchange.status == 200:
+        try:
+            root = SafeElementTree.fromstring(exchange.response_body)
+        except Exception:
+            return False
+        return root.findtext(f"{{{TRADING_NS}}}Ack") == "Failure"
+    return False

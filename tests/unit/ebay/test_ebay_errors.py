@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import msgspec
 import pytest
 import yaml
@@ -17,18 +14,12 @@ from sniper.ebay.errors import (
     EbayUnavailable,
     error_from_response,
 )
-
-
-def _contracts_dir() -> Path:
-    override = os.environ.get("SNIPER_CONTRACTS_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "contracts" / "ebay"
+from tests.support.ebay_contracts import contracts_dir
 
 
 def _documented_error_ids(contract: str) -> dict[int, set[int]]:
     """errorId -> the HTTP statuses the contract documents it under."""
-    document = yaml.safe_load((_contracts_dir() / contract).read_text())
+    document = yaml.safe_load((contracts_dir() / contract).read_text())
     found: dict[int, set[int]] = {}
     for path_item in document["paths"].values():
         for operation in path_item.values():
