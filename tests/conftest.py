@@ -1,3 +1,3 @@
-"""Shared fixtures: the local AWS (tests/fixtures/aws.py) and the eBay simulator (tests/fixtures/ebay.py)."""
+"""Shared fixtures: the local AWS (tests/fixtures/aws.py), the eBay simulator (tests/fixtures/ebay.py)."""
 
-pytest_plugins = ["tests.fixtures.aws"]
+pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.ebay"]

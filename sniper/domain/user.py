@@ -36,6 +36,10 @@ class EbayLink(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     ebay_user_id: str | None = None
     broken: bool = False
     broken_reason: str | None = None
+    # The last "link again" email sent about this link ("expiring" | "broken") and when, so the
+    # daily token refresh sends each notice once. A new link starts without one.
+    renewal_notice: str | None = None
+    renewal_notice_ms: int | None = None
 
 
 class User(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

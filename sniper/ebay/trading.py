@@ -7,7 +7,6 @@ X-EBAY-API-IAF-TOKEN. Answers are parsed with defusedxml only: they are outside 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
-from xml.etree.ElementTree import Element  # the type only; parsing goes through defusedxml
 
 import msgspec
 from defusedxml import DefusedXmlException
@@ -25,6 +24,8 @@ from sniper.ebay.errors import (
 from sniper.ebay.parsing import iso_to_ms, money
 
 if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element  # the type only; parsing goes through defusedxml
+
     from sniper.ebay.http import EbayHttp
 
 COMPATIBILITY_LEVEL: Final = "1331"

@@ -44,7 +44,7 @@ class AccessGrant:
 @dataclass(frozen=True)
 class RefreshGrant:
     username: str
-    client_id: str
+    client_id: str | None  # None: issued by the admin API, good for any client
     scopes: tuple[str, ...]
     expires_ns: int
 
@@ -99,7 +99,7 @@ class Accounts:
         return grant
 
     def issue_user_tokens(
-        self, username: str, client_id: str, scopes: tuple[str, ...], now_ns: int
+        self, username: str, client_id: str | None, scopes: tuple[str, ...], now_ns: int
     ) -> tuple[str, str]:
         """A fresh access token and refresh token for a user (also usable directly by tests)."""
         self.ensure_user(username)
@@ -120,7 +120,8 @@ class Accounts:
         self, refresh_token: str, client_id: str, scopes: tuple[str, ...] | None, now_ns: int
     ) -> tuple[str, tuple[str, ...]]:
         grant = self.refresh.get(refresh_token)
-        if grant is None or grant.expires_ns <= now_ns or grant.client_id != client_id:
+        foreign = grant is not None and grant.client_id not in (None, client_id)
+        if grant is None or grant.expires_ns <= now_ns or foreign:
             raise GrantError(
                 "invalid_grant",
                 "the provided authorization refresh token is invalid or was issued to another "

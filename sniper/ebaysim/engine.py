@@ -22,7 +22,6 @@ class BidError(IntEnum):
     CURRENCY_MISMATCH = 120009
     CANNOT_LOWER = 120010
     AUCTION_ENDED = 120012
-    NO_DECIMALS = 120018
     NOT_AUTHORIZED_ADULT = 120021
     ADULT_CONSENT_REQUIRED = 120032
 
@@ -141,15 +140,12 @@ def place_proxy_bid(
 
 
 def buy_it_now(auction: Auction, *, buyer: str, now_ns: int) -> None:
-    if auction.fixed_price_only and not auction.ended(now_ns):
-        auction.ended_by_buy_it_now_ns = now_ns
-        auction.buy_it_now_buyer = buyer
-        return
+    """End the listing with a purchase: a fixed-price item any time, an auction before any bid."""
+    if buyer == auction.seller:
+        raise BuyItNowUnavailable("a seller cannot buy their own item")
     if not auction.buy_it_now_available(now_ns):
         raise BuyItNowUnavailable(f"Buy It Now is not available on item {auction.item_id}")
     assert auction.buy_it_now_price is not None
-    if buyer == auction.seller:
-        raise BuyItNowUnavailable("a seller cannot buy their own item")
     auction.ended_by_buy_it_now_ns = now_ns
     auction.buy_it_now_buyer = buyer
     auction.price = auction.buy_it_now_price

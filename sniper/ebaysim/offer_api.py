@@ -136,7 +136,7 @@ def _requested_amount(body: bytes, auction_currency: str) -> tuple[Money, bool]:
         raise _Refused(400, 120013, "The bid amount is missing or invalid.") from None
     if excess:
         # More places than the listing's currency has (17.505 USD, or any fraction of JPY).
-        raise _Refused(400, 120018, "For this auction, the bid amount cannot have decimals.")
+        raise _Refused(409, 120018, "For this auction, the bid amount cannot have decimals.")
     try:
         money = Money.parse(value, currency)
     except InvalidMoney:

@@ -191,8 +191,7 @@ class SimState:
 
     def user_tokens(self, username: str, scopes: tuple[str, ...] = USER_SCOPES) -> tuple[str, str]:
         """An (access, refresh) token pair without the consent dance, for tests and seed data."""
-        client_id = self.config.client_id or "sim-client"
-        return self.accounts.issue_user_tokens(username, client_id, scopes, self.now_ns())
+        return self.accounts.issue_user_tokens(username, None, scopes, self.now_ns())
 
     def set_watchlist(self, username: str, item_ids: list[str]) -> None:
         self.accounts.ensure_user(username)

@@ -45,7 +45,7 @@ def test_local_endpoints_put_every_path_under_the_simulator() -> None:
     ("environment", "url"), [("local", None), ("local", "127.0.0.1:1"), ("staging", None)]
 )
 def test_bad_environments_are_refused_clearly(environment: str, url: str | None) -> None:
-    with pytest.raises(ValueError, match="local|environment|http"):
+    with pytest.raises(ValueError, match=r"local|environment|http"):
         endpoints_for(environment, url)
 
 
