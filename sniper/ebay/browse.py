@@ -13,8 +13,8 @@ from sniper.ebay.item_ids import item_id_path_segment, to_rest_item_id
 from sniper.ebay.parsing import iso_to_ms, money
 
 if TYPE_CHECKING:
-    from sniper.ebay.http import EbayHttp
     from sniper.ebay.oauth import EbayOAuth
+    from sniper.ebay.transport import EbayTransport
 
 __all__ = ["BrowseApi", "Item", "to_rest_item_id"]
 
@@ -125,7 +125,7 @@ def decode_item(body: bytes) -> Item:
 class BrowseApi:
     """getItem with an application token (Browse needs no user grant)."""
 
-    def __init__(self, http: EbayHttp, endpoints: EbayEndpoints, oauth: EbayOAuth) -> None:
+    def __init__(self, http: EbayTransport, endpoints: EbayEndpoints, oauth: EbayOAuth) -> None:
         self._http = http
         self._endpoints = endpoints
         self._oauth = oauth

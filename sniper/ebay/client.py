@@ -1,21 +1,21 @@
-"""All eBay clients built from one set of endpoints, credentials and one shared EbayHttp."""
+"""All eBay clients built from one set of endpoints, credentials and one shared transport."""
 
 from __future__ import annotations
 
 from sniper.ebay.browse import BrowseApi
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import EbayEndpoints
-from sniper.ebay.http import EbayHttp
 from sniper.ebay.identity import IdentityApi
 from sniper.ebay.oauth import EbayOAuth
 from sniper.ebay.offer import OfferApi
 from sniper.ebay.trading import TradingApi
+from sniper.ebay.transport import EbayTransport
 from sniper.ebay.wire import WarmConnection
 
 
 class EbayClient:
     def __init__(
-        self, endpoints: EbayEndpoints, credentials: AppCredentials, http: EbayHttp
+        self, endpoints: EbayEndpoints, credentials: AppCredentials, http: EbayTransport
     ) -> None:
         self.endpoints = endpoints
         self.http = http

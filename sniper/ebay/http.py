@@ -12,24 +12,13 @@ import logging
 import time
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 import aiohttp
 
 from sniper.ebay.errors import Api, EbayUnavailable, error_from_response
+from sniper.ebay.transport import HttpAnswer, with_one_retry
 
 log = logging.getLogger(__name__)
-
-# Longest we wait before the single retry of an idempotent GET; a larger Retry-After means
-# "not now", which is the caller's call.
-_MAX_RETRY_WAIT_S = 1.0
-_DEFAULT_RETRY_WAIT_S = 0.05
-
-
-class HttpAnswer(NamedTuple):
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
 
 
 class EbayHttp:
@@ -86,16 +75,9 @@ class EbayHttp:
         `retry_once` is for idempotent GETs only: one more try after a 5xx, a dropped connection
         or a timeout. Never for placeProxyBid, whose retry policy belongs to the executor.
         """
-        try:
-            return await self._send(api, method, url, headers, params, body)
-        except EbayUnavailable as first:
-            if not retry_once or first.status == 429:
-                raise
-            wait = first.retry_after_s if first.retry_after_s is not None else _DEFAULT_RETRY_WAIT_S
-            if wait > _MAX_RETRY_WAIT_S:
-                raise
-            await asyncio.sleep(wait)
-            return await self._send(api, method, url, headers, params, body)
+        return await with_one_retry(
+            lambda: self._send(api, method, url, headers, params, body), retry=retry_once
+        )
 
     async def _send(
         self,

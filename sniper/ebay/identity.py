@@ -10,7 +10,7 @@ from sniper.ebay.endpoints import EbayEndpoints
 from sniper.ebay.errors import MalformedResponse, decode_json
 
 if TYPE_CHECKING:
-    from sniper.ebay.http import EbayHttp
+    from sniper.ebay.transport import EbayTransport
 
 
 class EbayUser(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,7 +27,7 @@ _USER_DECODER = msgspec.json.Decoder(_UserResponse)
 
 
 class IdentityApi:
-    def __init__(self, http: EbayHttp, endpoints: EbayEndpoints) -> None:
+    def __init__(self, http: EbayTransport, endpoints: EbayEndpoints) -> None:
         self._http = http
         self._endpoints = endpoints
 

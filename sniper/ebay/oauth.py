@@ -16,7 +16,7 @@ import msgspec
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import EbayEndpoints
 from sniper.ebay.errors import MalformedResponse, decode_json
-from sniper.ebay.http import EbayHttp
+from sniper.ebay.transport import EbayTransport
 
 PUBLIC_SCOPE = "https://api.ebay.com/oauth/api_scope"
 AUCTION_SCOPE = "https://api.ebay.com/oauth/api_scope/buy.offer.auction"
@@ -93,7 +93,7 @@ def _now_ms() -> int:
 class EbayOAuth:
     def __init__(
         self,
-        http: EbayHttp,
+        http: EbayTransport,
         endpoints: EbayEndpoints,
         credentials: AppCredentials,
         *,

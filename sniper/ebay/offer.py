@@ -19,7 +19,7 @@ from sniper.ebay.item_ids import item_id_path_segment
 from sniper.ebay.parsing import iso_to_ms, money
 
 if TYPE_CHECKING:
-    from sniper.ebay.http import EbayHttp
+    from sniper.ebay.transport import EbayTransport
 
 
 class Bidding(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,7 +148,7 @@ def read_bidding(status: int, headers: Mapping[str, str], body: bytes, item_id: 
 
 
 class OfferApi:
-    def __init__(self, http: EbayHttp, endpoints: EbayEndpoints) -> None:
+    def __init__(self, http: EbayTransport, endpoints: EbayEndpoints) -> None:
         self._http = http
         self._endpoints = endpoints
 

@@ -26,7 +26,7 @@ from sniper.ebay.parsing import iso_to_ms, money
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element  # the type only; parsing goes through defusedxml
 
-    from sniper.ebay.http import EbayHttp
+    from sniper.ebay.transport import EbayTransport
 
 COMPATIBILITY_LEVEL: Final = "1331"
 MAX_ENTRIES_PER_PAGE: Final = 200  # eBay's cap for WatchList pagination
@@ -196,7 +196,7 @@ def parse_watch_list(body: bytes, page: int) -> WatchListPage:
 
 
 class TradingApi:
-    def __init__(self, http: EbayHttp, endpoints: EbayEndpoints) -> None:
+    def __init__(self, http: EbayTransport, endpoints: EbayEndpoints) -> None:
         self._http = http
         self._endpoints = endpoints
 
