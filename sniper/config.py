@@ -71,6 +71,8 @@ class BidManagementSettings(EbaySettings, frozen=True, kw_only=True):
     bid_executor_function_arn: str
     executor_dlq_arn: str
     schedule_lead_seconds: int = 120
+    # EventBridge Scheduler fires on the minute; the local scheduler honours seconds (set 1).
+    schedule_precision_seconds: int = 60
 
 
 class BidHistorySettings(BaseSettings, frozen=True, kw_only=True):
@@ -83,17 +85,25 @@ class ExecutorSettings(EbaySettings, frozen=True, kw_only=True):
     bid_history_table: str
     token_key_id: str
     notification_function_name: str
-    lease_seconds: int = 30
+    lease_seconds: float = 30.0
     settle_grace_seconds: float = 2.0
     history_ttl_days: int = 400
+    # How long before its instant the bid is made ready (auction re-read, connection warmed).
+    prepare_lead_seconds: float = 8.0
+    # How long after the close the executor keeps asking eBay for the outcome.
+    settle_timeout_seconds: float = 60.0
+    latency_probes: int = 3
 
 
 class NotificationSettings(BaseSettings, frozen=True, kw_only=True):
     users_table: str
+    # Read-only: a link-renewal email names the user's pending snipes.
+    bids_table: str
     postmark_secret_arn: str
     email_from: str
     # Local mode points this at the Postmark sink.
     postmark_base_url: str | None = None
+    postmark_timeout_seconds: float = 10.0
 
 
 class TokenRefreshSettings(EbaySettings, frozen=True, kw_only=True):

@@ -47,6 +47,17 @@ class Entrypoint:
         return self._loop.run_until_complete(self._app(event, context))
 
 
+async def close_app(app: App) -> None:
+    """Release what a built app holds (clients, sessions), if it says how: `app.aclose()`.
+
+    Lambda never needs this (a container's resources die with it); the local runtime and tests
+    build and retire many apps in one process.
+    """
+    aclose = getattr(app, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
 class AwsClients:
     """aioboto3 clients made on first use, on the running loop, and kept for the process's life."""
 

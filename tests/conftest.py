@@ -1,3 +1,4 @@
-"""Shared fixtures: the local AWS (tests/fixtures/aws.py), the eBay simulator (tests/fixtures/ebay.py)."""
+"""Shared fixtures: the local AWS (tests/fixtures/aws.py), the eBay simulator (tests/fixtures/ebay.py),
+the whole local stack (tests/fixtures/stack.py)."""
 
-pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.ebay"]
+pytest_plugins = ["tests.fixtures.aws", "tests.fixtures.ebay", "tests.fixtures.stack"]

@@ -68,3 +68,9 @@ class UpstreamUnavailable(SniperError):
     """An outside system failed in a way worth retrying."""
 
     code = "upstream_unavailable"
+
+
+class SignatureInvalid(SniperError):
+    """A signed message (eBay's account-deletion notice) failed verification."""
+
+    code = "signature_invalid"

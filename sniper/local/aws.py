@@ -182,6 +182,9 @@ class LocalAws:
                 GenerateSecret=False,
                 # Local sign-in is by password (no browser for SRP); the deployed client keeps SRP.
                 ExplicitAuthFlows=[*props["ExplicitAuthFlows"], "ALLOW_USER_PASSWORD_AUTH"],
+                # moto puts email and name in ID tokens only when the client may read them.
+                ReadAttributes=props.get("ReadAttributes", []),
+                WriteAttributes=props.get("WriteAttributes", []),
             )["UserPoolClient"]
             self.refs[logical_id] = client["ClientId"]
 

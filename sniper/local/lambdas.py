@@ -23,7 +23,7 @@ from aiohttp import web
 from sniper.local.aws import LocalAws
 from sniper.local.context import LocalLambdaContext
 from sniper.local.serving import serve
-from sniper.runtime import App, Entrypoint
+from sniper.runtime import App, Entrypoint, close_app
 
 log = logging.getLogger("sniper.local.lambdas")
 
@@ -134,6 +134,13 @@ class LocalFunctions:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def retire_containers(self) -> None:
+        """Forget every warm container (as after a deploy): the next invocation builds anew."""
+        apps = [app for idle in self._idle.values() for app in idle]
+        self._idle.clear()
+        for app in apps:
+            await close_app(app)
+
     # ------------------------------------------------------------------ the Invoke API
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application()
@@ -146,6 +153,7 @@ class LocalFunctions:
             task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.retire_containers()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

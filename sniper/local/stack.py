@@ -1,33 +1,85 @@
-"""The local stack: every piece that stands in for AWS and eBay, started and stopped together."""
+"""The local stack: every piece that stands in for AWS and eBay, started and stopped together.
+
+In order: the local AWS (moto, built from template.yaml), the eBay simulator, the Postmark sink,
+the local Lambda runtime with its Invoke API, the local scheduler, and the API gateway. The
+functions are pointed at the simulator and the sink before any of them is built. A demo user is
+created in the local user pool so the API can be called at once (`sign_in` gives its tokens).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import shutil
+import tempfile
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sniper.local.aws import LocalAws
+import aiohttp
+
+from sniper.ebaysim import SimConfig, SimulatorServer
+from sniper.local.aws import ACCOUNT_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
+from sniper.local.gateway import LocalGateway, RouteTable
+from sniper.local.jwt_auth import JwtAuthorizer
+from sniper.local.lambdas import LocalFunctions
+from sniper.local.postmark_sink import PostmarkSink
+from sniper.local.scheduler import LocalScheduler
+from sniper.local.template import Template
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "Sniper-Demo-Passw0rd!"  # noqa: S105 - the local pool's documented demo login
+DEMO_EMAIL = "demo@example.com"
+DEMO_NAME = "Demo Sniper"
 
 
 @dataclass(frozen=True)
 class StackOptions:
     host: str = "127.0.0.1"
-    api_port: int = 3000
+    api_port: int = 3000  # 0: any free port
     state_file: Path | None = None
+    # Where the Postmark sink keeps emails; None: a temporary directory removed on exit.
+    postmark_dir: Path | None = None
+    # Names every resource; two stacks in one process (moto's state is per process) need two.
+    stack_name: str = "sniper-local"
+    template: Template | None = None
+    demo_user: bool = True
+    # Pause between retries of a failed asynchronous invocation (Lambda's is about a minute).
+    retry_delay_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A Cognito sign-in's result."""
+
+    id_token: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
 
 
 class LocalStack:
-    def __init__(self, options: StackOptions) -> None:
-        self.options = options
+    def __init__(self, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
         self.aws: LocalAws | None = None
+        self.ebay: SimulatorServer | None = None
+        self.postmark: PostmarkSink | None = None
+        self.functions: LocalFunctions | None = None
+        self.scheduler: LocalScheduler | None = None
+        self.gateway: LocalGateway | None = None
+        self.api_url: str | None = None
+        self._exit = AsyncExitStack()
 
+    # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> LocalStack:
-        self.aws = await asyncio.to_thread(LocalAws.start, host=self.options.host)
-        if self.options.state_file:
-            self.options.state_file.write_text(json.dumps(self.describe(), indent=2))
+        try:
+            await self._start()
+        except BaseException:
+            await self._exit.aclose()
+            raise
         return self
 
     async def __aexit__(
@@ -36,16 +88,178 @@ class LocalStack:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self.aws is not None:
-            await asyncio.to_thread(self.aws.stop)
+        await self._exit.aclose()
 
+    async def _start(self) -> None:
+        options = self.options
+        aws = await asyncio.to_thread(
+            LocalAws.start,
+            host=options.host,
+            stack_name=options.stack_name,
+            template=options.template,
+        )
+        self.aws = aws
+        self._exit.push_async_callback(asyncio.to_thread, aws.stop)
+
+        ebay = SimulatorServer(
+            host=options.host,
+            config=SimConfig(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET),
+        )
+        await ebay.start()
+        self.ebay = ebay
+        self._exit.push_async_callback(ebay.stop)
+
+        postmark = PostmarkSink(self._postmark_dir())
+        await postmark.start(options.host)
+        self.postmark = postmark
+        self._exit.push_async_callback(postmark.stop)
+
+        # Before any function is built: their environment points at the simulator and the sink.
+        aws.ebay_base_url = ebay.url
+        aws.postmark_base_url = postmark.url
+
+        functions = LocalFunctions(aws, retry_delay_seconds=options.retry_delay_seconds)
+        await functions.start(options.host)
+        self.functions = functions
+        self._exit.push_async_callback(functions.stop)
+
+        await self._start_scheduler(aws, functions)
+
+        http = aiohttp.ClientSession()
+        self._exit.push_async_callback(http.close)
+        gateway = LocalGateway(
+            routes=RouteTable.from_template(aws.template),
+            invoker=functions,
+            authorizer=JwtAuthorizer.for_local_aws(aws, http),
+            cors=aws.template.cors(),
+            account_id=ACCOUNT_ID,
+        )
+        self.api_url = await gateway.start(options.host, options.api_port)
+        self.gateway = gateway
+        self._exit.push_async_callback(gateway.stop)
+
+        if options.demo_user:
+            await self.create_user(DEMO_USERNAME, DEMO_PASSWORD, email=DEMO_EMAIL, name=DEMO_NAME)
+        if options.state_file is not None:
+            self._write_state(options.state_file)
+
+    def _postmark_dir(self) -> Path:
+        if self.options.postmark_dir is not None:
+            return self.options.postmark_dir
+        directory = Path(tempfile.mkdtemp(prefix="sniper-mail-"))
+        self._exit.callback(shutil.rmtree, directory, ignore_errors=True)
+        return directory
+
+    async def _start_scheduler(self, aws: LocalAws, functions: LocalFunctions) -> None:
+        scheduler = LocalScheduler(aws, functions)
+        await scheduler.start()
+        self.scheduler = scheduler
+        self._exit.push_async_callback(scheduler.stop)
+
+    def _write_state(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.describe(), indent=2) + "\n", encoding="utf-8")
+        # A state file outliving the stack would name dead ports.
+        self._exit.callback(_unlink_quietly, path)
+
+    # ------------------------------------------------------------------ users
+    async def create_user(self, username: str, password: str, *, email: str, name: str) -> None:
+        """A confirmed user with a permanent password in the local user pool."""
+        aws = self._running_aws()
+        pool_id = aws.refs["UserPool"]
+
+        def create() -> None:
+            cognito = aws.client("cognito-idp")
+            cognito.admin_create_user(
+                UserPoolId=pool_id,
+                Username=username,
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "name", "Value": name},
+                ],
+                MessageAction="SUPPRESS",
+            )
+            cognito.admin_set_user_password(
+                UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+            )
+
+        await asyncio.to_thread(create)
+
+    async def sign_in(self, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> Tokens:
+        aws = self._running_aws()
+        return await asyncio.to_thread(
+            sign_in, aws.endpoint, aws.region, aws.refs["UserPoolClient"], username, password
+        )
+
+    # ------------------------------------------------------------------ tests
+    async def reset(self) -> None:
+        """Empty the tables, the schedules, the simulator and the mailbox, and retire the warm
+        function containers; users in the pool stay.
+
+        Asynchronous invocations still running (a previous test's) finish first, so none of
+        them writes into the next test's clean tables.
+        """
+        if self.functions is not None:
+            await self.functions.drain()
+            # Fresh containers too: a warm one caches what the reset simulator forgot (its
+            # application token), which no real eBay would do to it.
+            await self.functions.retire_containers()
+        await asyncio.to_thread(self._running_aws().reset)
+        if self.scheduler is not None:
+            # Forget the schedules just deleted rather than wait for the next poll.
+            await self.scheduler.rescan()
+        if self.ebay is not None:
+            self.ebay.reset()
+        if self.postmark is not None:
+            self.postmark.clear()
+
+    # ------------------------------------------------------------------ what is where
     def describe(self) -> dict[str, Any]:
-        assert self.aws is not None
-        summary = self.aws.summary()
-        return {
+        aws = self._running_aws()
+        summary = aws.summary()
+        described: dict[str, Any] = {
+            "apiUrl": self.api_url,
+            "ebaySimUrl": self.ebay.url if self.ebay else None,
             "awsEndpoint": summary["endpoint"],
             "region": summary["region"],
-            "userPoolId": self.aws.refs["UserPool"],
-            "userPoolClientId": self.aws.refs["UserPoolClient"],
-            "resources": summary["resources"],
+            "userPoolId": aws.refs["UserPool"],
+            "userPoolClientId": aws.refs["UserPoolClient"],
+            "lambdaEndpoint": self.functions.url if self.functions else None,
         }
+        if self.options.demo_user:
+            described["demoUsername"] = DEMO_USERNAME
+            described["demoPassword"] = DEMO_PASSWORD
+        if self.postmark is not None:
+            described["postmarkSinkUrl"] = self.postmark.url
+            described["postmarkSinkDir"] = str(self.postmark.directory)
+        described["resources"] = summary["resources"]
+        return described
+
+    def _running_aws(self) -> LocalAws:
+        if self.aws is None:
+            raise RuntimeError("the local stack is not running")
+        return self.aws
+
+
+def sign_in(endpoint: str, region: str, client_id: str, username: str, password: str) -> Tokens:
+    """USER_PASSWORD_AUTH against the local user pool (blocking: boto3)."""
+    import boto3
+
+    cognito = boto3.client("cognito-idp", endpoint_url=endpoint, region_name=region)
+    result = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )["AuthenticationResult"]
+    return Tokens(
+        id_token=result["IdToken"],
+        access_token=result["AccessToken"],
+        refresh_token=result.get("RefreshToken", ""),
+        expires_in=int(result.get("ExpiresIn", 3600)),
+    )
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()

@@ -71,14 +71,12 @@ REASONS: dict[str, str] = {
     "this one held back rather than risk winning too many.",
     SkipReason.EBAY_LINK_BROKEN: "eBay no longer accepts your account link. Link your eBay "
     "account again so your other snipes can bid.",
-    FailureReason.EBAY_UNAVAILABLE: "eBay kept failing or not answering until the auction "
-    "closed.",
+    FailureReason.EBAY_UNAVAILABLE: "eBay kept failing or not answering until the auction closed.",
     FailureReason.TOKEN_REVOKED: "eBay no longer accepts your account link, so the bid could not "
     "be sent. Link your eBay account again.",
     FailureReason.NOT_LINKED: "Your eBay account was not linked when the bid was due.",
     FailureReason.BID_REJECTED: "eBay refused the bid.",
-    FailureReason.TOO_LATE: "The sniper started too late to place the bid safely before the "
-    "close.",
+    FailureReason.TOO_LATE: "The sniper started too late to place the bid safely before the close.",
     FailureReason.OUTCOME_UNKNOWN: "The bid was placed, but eBay never told us how the auction "
     "ended. Check the item on eBay.",
     FailureReason.INTERNAL: "Something went wrong on our side.",
@@ -131,8 +129,7 @@ def timing(event: SnipeOutcome) -> str | None:
         landed = (event.sent_ns + event.answered_ns) // 2
         round_trip = round((event.answered_ns - event.sent_ns) / 1_000_000)
         return (
-            f"landed about {_relative_ms(end_ns - landed)} the close "
-            f"(round trip {round_trip:,} ms)"
+            f"landed about {_relative_ms(end_ns - landed)} the close (round trip {round_trip:,} ms)"
         )
     if event.sent_ns is not None:
         return f"sent {_relative_ms(end_ns - event.sent_ns)} the close"
@@ -186,7 +183,9 @@ def _text(blocks: Sequence[_Block]) -> str:
                 parts.append(text)
             case _Facts(rows=rows):
                 width = max(len(label) for label, _ in rows)
-                parts.append("\n".join(f"{label + ':':<{width + 1}} {value}" for label, value in rows))
+                parts.append(
+                    "\n".join(f"{label + ':':<{width + 1}} {value}" for label, value in rows)
+                )
             case _Link(label=label, url=url):
                 parts.append(f"{label}: {url}")
             case _Items(entries=entries):
@@ -226,7 +225,9 @@ def _html(subject: str, blocks: Sequence[_Block]) -> str:
 
 
 def _message(subject: str, tag: str, blocks: Sequence[_Block]) -> Message:
-    return Message(subject=subject, text_body=_text(blocks), html_body=_html(subject, blocks), tag=tag)
+    return Message(
+        subject=subject, text_body=_text(blocks), html_body=_html(subject, blocks), tag=tag
+    )
 
 
 # ------------------------------------------------------------------ the messages
@@ -262,8 +263,10 @@ def render_outcome(event: SnipeOutcome, *, name: str = "") -> Message:
         )
     elif outcome == "WON":
         subject = f"You won: {title}" + (f" for {price}" if price else "")
-        lead = f"You won “{title}”" + (f" for {price}" if price else "") + (
-            f" (your maximum bid was {max_bid}). eBay will ask you to pay the seller."
+        lead = (
+            f"You won “{title}”"
+            + (f" for {price}" if price else "")
+            + (f" (your maximum bid was {max_bid}). eBay will ask you to pay the seller.")
         )
     elif outcome == "LOST":
         subject = f"Outbid: {title}"
@@ -282,21 +285,28 @@ def render_outcome(event: SnipeOutcome, *, name: str = "") -> Message:
     rows: list[tuple[str, str]] = [("Item", title), ("Your maximum bid", max_bid)]
     if price:
         rows.append(("Final price" if outcome in ("WON", "LOST") else "Price", price))
-    if reason:
-        rows.append(("Why", reason))
+    explained = reason is not None and outcome in ("SKIPPED", "FAILED", "LOST")
+    if reason and not explained:
+        rows.append(("Note", reason))
     landed = timing(event)
     if landed:
         rows.append(("Timing", f"Your bid {landed}"))
     rows.append(("Auction close", when(event.auction_end_ms)))
 
     blocks: list[_Block] = [_greeting(name), _Para(lead)]
-    if reason and outcome in ("SKIPPED", "FAILED", "LOST"):
+    if reason and explained:
         blocks.append(_Para(reason))
     blocks.append(_Facts(tuple(rows)))
     url = _safe_url(item_url(event))
     if url:
         blocks.append(_Link("See the item on eBay", url))
     return _message(subject, outcome.lower(), blocks)
+
+
+def _pending_sentence(count: int) -> str:
+    if count == 1:
+        return "1 scheduled snipe will fail unless you link again before it fires"
+    return f"{count} scheduled snipes will fail unless you link again before they fire"
 
 
 def render_renewal(
@@ -324,28 +334,20 @@ def render_renewal(
             )
         )
     if affected:
-        blocks.append(
-            _Para(
-                f"{len(affected)} scheduled snipe{'s' if len(affected) != 1 else ''} will fail "
-                "unless you link again before they fire:"
-            )
-        )
+        blocks.append(_Para(_pending_sentence(len(affected)) + ":"))
         blocks.append(
             _Items(
                 tuple(
-                    (f"{one_line(s.title)} (closes {when(s.auction_end_ms)})", _safe_url(s.item_web_url))
+                    (
+                        f"{one_line(s.title)} (closes {when(s.auction_end_ms)})",
+                        _safe_url(s.item_web_url),
+                    )
                     for s in affected
                 )
             )
         )
     elif event.affected_bid_ids:
-        count = len(event.affected_bid_ids)
-        blocks.append(
-            _Para(
-                f"{count} scheduled snipe{'s' if count != 1 else ''} will fail unless you link "
-                "again before they fire."
-            )
-        )
+        blocks.append(_Para(_pending_sentence(len(event.affected_bid_ids)) + "."))
     blocks.append(_Para("Open the sniper and choose “Link eBay account” to renew it."))
     tag = f"link-{event.reason}" if event.reason in RENEWAL_REASONS else "link-renewal"
     return _message(subject, tag, blocks)

@@ -1,0 +1,113 @@
+"""The OpenAPI 3.1 document, generated from the declared operations and their msgspec Structs.
+
+Nothing here is written by hand per route: paths, parameters, bodies and responses come from
+`Operation`s, schemas from `msgspec.json.schema_components` over the same Structs the API
+decodes and encodes with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from sniper.api.errors import ErrorBody
+from sniper.api.operations import Operation
+
+REF_TEMPLATE = "#/components/schemas/{name}"
+SECURITY_SCHEME = "cognito"
+
+_ERROR_TEXT = {
+    400: "The request is malformed; `error.field` names what to fix",
+    401: "No verified sign-in",
+    404: "No such resource (or it is someone else's)",
+    409: "The resource changed or is in a state that does not allow this",
+    412: "The signature did not verify",
+    422: "Well-formed, but the rules refuse it (see `error.code`)",
+    500: "Unexpected error; quote `error.correlationId`",
+    502: "An outside service answered unusably",
+    503: "An outside service is unavailable; try again",
+}
+
+
+def _types(operations: Iterable[Operation]) -> list[Any]:
+    seen: list[Any] = [ErrorBody]
+    for op in operations:
+        for kind in (op.response, op.body, op.query):
+            if kind is not None and kind not in seen:
+                seen.append(kind)
+    return seen
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def document(
+    operations: Iterable[Operation], *, title: str, version: str, description: str = ""
+) -> dict[str, Any]:
+    ops = list(operations)
+    types = _types(ops)
+    refs, components = msgspec.json.schema_components(types, ref_template=REF_TEMPLATE)
+    schema_of = dict(zip(map(id, types), refs, strict=True))
+    error_ref = schema_of[id(ErrorBody)]
+    paths: dict[str, dict[str, Any]] = {}
+    for op in ops:
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in op.path_parameters
+        ]
+        if op.query is not None:
+            query_name = schema_of[id(op.query)]["$ref"].rsplit("/", 1)[-1]
+            parameters += _query_parameters(components[query_name])
+        success: dict[str, Any] = {"description": op.summary}
+        if op.response is not None:
+            success["content"] = {op.content_type: {"schema": schema_of[id(op.response)]}}
+        responses: dict[str, Any] = {str(op.status): success}
+        statuses = {*op.errors, 500}
+        if op.authorized:
+            statuses.add(401)
+        for status in sorted(statuses):
+            responses[str(status)] = {
+                "description": _ERROR_TEXT[status],
+                "content": _json(error_ref),
+            }
+        operation: dict[str, Any] = {
+            "operationId": op.operation_id,
+            "summary": op.summary,
+            "tags": [op.tag],
+            "responses": responses,
+        }
+        if parameters:
+            operation["parameters"] = parameters
+        if op.body is not None:
+            operation["requestBody"] = {"required": True, "content": _json(schema_of[id(op.body)])}
+        if not op.authorized:
+            operation["security"] = []
+        paths.setdefault(op.path, {})[op.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version, "description": description},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A Cognito ID or access token",
+                },
+            },
+        },
+        "security": [{SECURITY_SCHEME: []}],
+    }

@@ -1,0 +1,1 @@
+"""One module per resource: its OPERATIONS (declared once) and a `build_router(...)`."""

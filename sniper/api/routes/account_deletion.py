@@ -1,0 +1,92 @@
+"""/ebay/account-deletion: eBay's Marketplace Account Deletion endpoint (public, signed).
+
+GET answers eBay's endpoint challenge; POST takes a signed notice (412 if the signature fails,
+as eBay expects; 204 once that eBay user's data is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from sniper.api.decoding import decode_query, event_body
+from sniper.api.operations import Operation, RouteTable, empty_response, json_response
+from sniper.api.requests import ChallengeQuery
+from sniper.api.views import ChallengeView
+from sniper.services.ebay_notices import AccountDeletionNotices, challenge_response
+
+TAG = "ebay-notifications"
+CHALLENGE = Operation(
+    "GET",
+    "/ebay/account-deletion",
+    "answerEbayChallenge",
+    "eBay's endpoint validation: hex(sha256(code + token + endpoint URL))",
+    TAG,
+    response=ChallengeView,
+    query=ChallengeQuery,
+    authorized=False,
+    errors=(400,),
+)
+NOTICE = Operation(
+    "POST",
+    "/ebay/account-deletion",
+    "receiveAccountDeletion",
+    "A signed eBay account-deletion notice: that eBay user's data is removed",
+    TAG,
+    status=204,
+    authorized=False,
+    errors=(400, 412, 503),
+)
+
+OPERATIONS = (CHALLENGE, NOTICE)
+
+
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == wanted:
+            return str(value)
+    return None
+
+
+def endpoint_url(event: Mapping[str, Any]) -> str:
+    """The URL eBay called, as eBay hashes it: https://{domainName}{rawPath}.
+
+    Behind the local gateway the scheme is http; it says so in X-Forwarded-Proto.
+    """
+    scheme = (_header(event, "X-Forwarded-Proto") or "https").split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = "https"
+    domain = (event.get("requestContext") or {}).get("domainName", "")
+    return f"{scheme}://{domain}{event.get('rawPath', '')}"
+
+
+def build_router(
+    notices: AccountDeletionNotices, verification_token: Callable[[], Awaitable[str]]
+) -> APIGatewayHttpRouter:
+    table = RouteTable(OPERATIONS)
+
+    @table.bind(CHALLENGE)
+    async def challenge() -> Response[str]:
+        event = table.current_event
+        query = decode_query(event.get("queryStringParameters"), ChallengeQuery)
+        endpoint = endpoint_url(event)
+        token = await verification_token()
+        return json_response(
+            ChallengeView(
+                challengeResponse=challenge_response(query.challenge_code, token, endpoint)
+            )
+        )
+
+    @table.bind(NOTICE)
+    async def notice() -> Response[str]:
+        event = table.current_event
+        body = event_body(event)
+        signature = _header(event, "X-EBAY-SIGNATURE")
+        await notices.handle(signature, body)
+        return empty_response(204)
+
+    return table.router()

@@ -1,0 +1,126 @@
+"""/bids: the caller's snipes (the guide calls them bids)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from sniper.api.decoding import decode_body, decode_query, event_body, to_money
+from sniper.api.filters import statuses
+from sniper.api.identity import caller_of
+from sniper.api.operations import Operation, RouteTable, json_response
+from sniper.api.requests import BidsQuery, CreateBidRequest, UpdateBidRequest
+from sniper.api.views import BidPage, BidView
+from sniper.domain.snipe import BidGroup
+from sniper.services.snipe_book import NewSnipe, SnipeBook
+
+TAG = "bids"
+CREATE = Operation(
+    "POST",
+    "/bids",
+    "createBid",
+    "Snipe a live auction: checked with eBay, stored SCHEDULED, scheduled",
+    TAG,
+    response=BidView,
+    status=201,
+    body=CreateBidRequest,
+    errors=(400, 409, 422, 503),
+)
+LIST = Operation(
+    "GET",
+    "/bids",
+    "listBids",
+    "The caller's snipes, soonest close first",
+    TAG,
+    response=BidPage,
+    query=BidsQuery,
+    errors=(400, 404),
+)
+GET = Operation("GET", "/bids/{bidId}", "getBid", "One snipe", TAG, response=BidView, errors=(404,))
+UPDATE = Operation(
+    "PUT",
+    "/bids/{bidId}",
+    "updateBid",
+    "Change the maximum bid or offset while SCHEDULED (409 once it is being fired)",
+    TAG,
+    response=BidView,
+    body=UpdateBidRequest,
+    errors=(400, 404, 409, 422, 503),
+)
+CANCEL = Operation(
+    "DELETE",
+    "/bids/{bidId}",
+    "cancelBid",
+    "Cancel a snipe that has not been fired (idempotent)",
+    TAG,
+    response=BidView,
+    errors=(404, 409),
+)
+
+OPERATIONS = (CREATE, LIST, GET, UPDATE, CANCEL)
+
+
+def build_router(book: SnipeBook) -> APIGatewayHttpRouter:
+    table = RouteTable(OPERATIONS)
+
+    @table.bind(CREATE)
+    async def create() -> Response[str]:
+        event = table.current_event
+        caller = caller_of(event)
+        request = decode_body(event_body(event), CreateBidRequest)
+        snipe = await book.create(
+            caller.user_id,
+            NewSnipe(
+                item_id=request.item_id,
+                max_bid=to_money(request.max_bid.value, request.max_bid.currency, field="maxBid"),
+                offset_seconds=request.offset_seconds,
+                group=BidGroup(group_id=request.group.group_id, max_wins=request.group.max_wins)
+                if request.group
+                else None,
+            ),
+        )
+        return json_response(
+            BidView.of(snipe), status=201, headers={"Location": f"/bids/{snipe.bid_id}"}
+        )
+
+    @table.bind(LIST)
+    async def list_bids() -> Response[str]:
+        event = table.current_event
+        caller = caller_of(event)
+        query = decode_query(event.get("queryStringParameters"), BidsQuery)
+        page = await book.list(
+            caller.user_id,
+            statuses=statuses(query.status, field="status"),
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+        return json_response(
+            BidPage(items=[BidView.of(s) for s in page.items], next_cursor=page.next_cursor)
+        )
+
+    @table.bind(GET)
+    async def get_bid(bidId: str) -> Response[str]:  # the path parameter's name
+        caller = caller_of(table.current_event)
+        return json_response(BidView.of(await book.get(caller.user_id, bidId)))
+
+    @table.bind(UPDATE)
+    async def update_bid(bidId: str) -> Response[str]:
+        event = table.current_event
+        caller = caller_of(event)
+        change = decode_body(event_body(event), UpdateBidRequest)
+        max_bid = (
+            to_money(change.max_bid.value, change.max_bid.currency, field="maxBid")
+            if change.max_bid
+            else None
+        )
+        snipe = await book.change(
+            caller.user_id, bidId, max_bid=max_bid, offset_seconds=change.offset_seconds
+        )
+        return json_response(BidView.of(snipe))
+
+    @table.bind(CANCEL)
+    async def cancel_bid(bidId: str) -> Response[str]:
+        caller = caller_of(table.current_event)
+        return json_response(BidView.of(await book.cancel(caller.user_id, bidId)))
+
+    return table.router()

@@ -1,0 +1,61 @@
+"""Time, injectable: the executor reads `now_ns` and sleeps through a Clock, so tests can drive it.
+
+Firing precision comes from `wait_until`: a coarse `asyncio.sleep` to a few milliseconds before
+the instant, then yielding to the loop, then a busy wait for the last millisecond (the event loop's
+timer is only as precise as its clock and scheduling, the busy wait on `time.time_ns` is not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+NS_PER_MS = 1_000_000
+NS_PER_S = 1_000_000_000
+
+# Below these, the coarse sleep hands over to yielding, and yielding to spinning.
+COARSE_MARGIN_NS = 4 * NS_PER_MS
+SPIN_MARGIN_NS = 1 * NS_PER_MS
+
+
+class Clock(Protocol):
+    def now_ns(self) -> int:
+        """Wall-clock epoch nanoseconds (eBay's close is a wall-clock instant)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+async def wait_until(clock: Clock, target_ns: int) -> int:
+    """Return at `target_ns` (never before); returns how late, in ns."""
+    while True:
+        left = target_ns - clock.now_ns()
+        if left <= 0:
+            return -left
+        if left > COARSE_MARGIN_NS:
+            await clock.sleep((left - COARSE_MARGIN_NS) / NS_PER_S)
+        elif left > SPIN_MARGIN_NS:
+            await clock.sleep(0)  # let the loop run other work while little time is left
+        else:
+            now = clock.now_ns()
+            while now < target_ns:  # the last millisecond: spin
+                now = clock.now_ns()
+            return now - target_ns
+
+
+def one_way_latency_ns(round_trips_ns: Sequence[int]) -> int:
+    """Half the median round trip: the estimate the bid is aimed with (0 without samples)."""
+    if not round_trips_ns:
+        return 0
+    return int(statistics.median(round_trips_ns)) // 2

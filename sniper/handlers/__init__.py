@@ -1,0 +1,1 @@
+"""The eight Lambda entrypoints: thin, `handler = Entrypoint(build)` each."""

@@ -1,0 +1,87 @@
+"""Forgetting a user: their schedules, snipes, history, eBay link and (on request) profile.
+
+Used by DELETE /users/account (everything) and by eBay's account-deletion notices (everything
+eBay gave us about that eBay user; the profile, which came from our own sign-up, stays).
+Each step is idempotent, so a retried or repeated removal reports zeros and succeeds.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from sniper.domain.errors import Conflict
+from sniper.domain.snipe import TERMINAL
+from sniper.scheduling import SnipeScheduler
+from sniper.services.clock import ClockMs, now_ms
+from sniper.storage.history import HistoryRepository
+from sniper.storage.snipes import SnipesRepository
+from sniper.storage.users import UsersRepository
+
+_ATTEMPTS = 4
+
+
+class RemovalReport(msgspec.Struct, frozen=True, kw_only=True):
+    profile_removed: bool = False
+    ebay_link_removed: bool = False
+    bids_removed: int = 0
+    history_removed: int = 0
+    schedules_removed: int = 0
+
+
+class AccountRemoval:
+    def __init__(
+        self,
+        users: UsersRepository,
+        snipes: SnipesRepository,
+        history: HistoryRepository,
+        scheduler: SnipeScheduler,
+        *,
+        clock_ms: ClockMs = now_ms,
+    ) -> None:
+        self.users = users
+        self.snipes = snipes
+        self.history = history
+        self.scheduler = scheduler
+        self.clock_ms = clock_ms
+
+    async def remove_account(self, user_id: str) -> RemovalReport:
+        user = await self.users.get(user_id)
+        activity = await self._remove_activity(user_id)
+        profile_removed = await self.users.delete(user_id)
+        return msgspec.structs.replace(
+            activity,
+            profile_removed=profile_removed,
+            ebay_link_removed=bool(user and user.ebay_link is not None),
+        )
+
+    async def remove_ebay_data(self, user_id: str) -> RemovalReport:
+        activity = await self._remove_activity(user_id)
+        return msgspec.structs.replace(activity, ebay_link_removed=await self._drop_link(user_id))
+
+    async def _remove_activity(self, user_id: str) -> RemovalReport:
+        # Schedules first: nothing may fire for a snipe that is about to disappear.
+        unscheduled = 0
+        for snipe in await self.snipes.all_for_user(user_id):
+            if snipe.status not in TERMINAL:
+                await self.scheduler.unschedule(snipe)
+                unscheduled += 1
+        return RemovalReport(
+            schedules_removed=unscheduled,
+            bids_removed=await self.snipes.delete_all_for_user(user_id),
+            history_removed=await self.history.delete_all_for_user(user_id),
+        )
+
+    async def _drop_link(self, user_id: str) -> bool:
+        for _ in range(_ATTEMPTS):
+            user = await self.users.get(user_id)
+            if user is None or user.ebay_link is None:
+                return False
+            updated = msgspec.structs.replace(
+                user, ebay_link=None, version=user.version + 1, updated_ms=self.clock_ms()
+            )
+            try:
+                await self.users.save(updated, expected_version=user.version)
+            except Conflict:
+                continue
+            return True
+        raise Conflict("the profile kept changing; try again")

@@ -1,0 +1,214 @@
+"""The daily upkeep of every eBay link: refresh access tokens, warn before a grant lapses.
+
+For each linked user:
+- an access token that expires within the margin is refreshed (and stored, by EbayTokens);
+- a refresh token within the threshold of its end earns one "expiring" email: the user must
+  link again (eBay grants last 18 months and cannot be extended without the user);
+- a refresh eBay refuses (`invalid_grant`: revoked on eBay, or expired) leaves the link broken
+  (EbayTokens marks it) and earns one "broken" email listing the user's pending snipes.
+
+Product decision on those pending snipes: they stay SCHEDULED. Failing them now would throw away
+snipes the user can still save by linking again before they fire; the email names them, and the
+executor fails (TOKEN_REVOKED) any that fire while the link is still broken.
+
+Each notice is sent once per link: the link records which notice went out (`renewal_notice`), and
+a new link starts without one. Whoever else breaks a link and emails the user should record it
+the same way (`record_renewal_notice`) so the daily run does not send it again.
+
+One user's failure is counted and logged, never allowed to stop the others.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
+from sniper.domain.errors import Conflict, EbayLinkBroken
+from sniper.domain.snipe import SnipeStatus
+from sniper.domain.user import EbayLink, User
+from sniper.events import LinkNeedsRenewal, NotifierEvent
+from sniper.services.ebay_tokens import EbayTokens
+from sniper.storage.snipes import SnipesRepository
+from sniper.storage.users import UsersRepository
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 24 * 3600 * 1000
+EXPIRING = "expiring"
+BROKEN = "broken"
+_PENDING = frozenset({SnipeStatus.SCHEDULED})
+
+Notify = Callable[[NotifierEvent], Awaitable[None]]
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Action(enum.StrEnum):
+    REFRESHED = "refreshed"
+    WARNED = "warned"
+    BROKEN = "broken"
+
+
+class RefreshSummary(msgspec.Struct, kw_only=True):
+    """What one run did; the handler logs it (user ids only, never a token)."""
+
+    checked: int = 0
+    refreshed: int = 0
+    warned: int = 0
+    broken: int = 0
+    errors: int = 0
+    failed_user_ids: list[str] = msgspec.field(default_factory=list)
+
+
+async def record_renewal_notice(
+    users: UsersRepository, user_id: str, *, linked_ms: int, notice: str, now_ms: int
+) -> bool:
+    """Note on the user's link that `notice` was sent. A link replaced meanwhile (another
+    `linked_ms`) is left alone: the notice was about the old one. Returns whether it was noted."""
+    for _ in range(5):
+        user = await users.require(user_id)
+        link = user.ebay_link
+        if link is None or link.linked_ms != linked_ms:
+            return False
+        updated = msgspec.structs.replace(
+            user,
+            ebay_link=msgspec.structs.replace(
+                link, renewal_notice=notice, renewal_notice_ms=now_ms
+            ),
+            version=user.version + 1,
+            updated_ms=now_ms,
+        )
+        try:
+            await users.save(updated, expected_version=user.version)
+            return True
+        except Conflict:
+            continue  # someone else wrote the profile: read it again
+    raise Conflict("the eBay link kept changing; try again")
+
+
+class TokenRefresh:
+    def __init__(
+        self,
+        users: UsersRepository,
+        snipes: SnipesRepository,
+        tokens: EbayTokens,
+        notify: Notify,
+        *,
+        expiry_threshold_days: int = 7,
+        access_margin_seconds: int = 3600,
+        clock_ms: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.users = users
+        self.snipes = snipes
+        self.tokens = tokens
+        self.notify = notify
+        self.expiry_threshold_ms = expiry_threshold_days * DAY_MS
+        self.access_margin_ms = access_margin_seconds * 1000
+        self.clock_ms = clock_ms
+
+    async def run(self) -> RefreshSummary:
+        summary = RefreshSummary()
+        async for user in self.users.linked_users():
+            summary.checked += 1
+            try:
+                actions = await self.upkeep(user)
+            except Exception as exc:
+                # Name the user and the kind of failure; the message never carries a token.
+                log.error(
+                    "token upkeep failed for user %s: %s: %s",
+                    user.user_id,
+                    type(exc).__name__,
+                    exc,
+                )
+                summary.errors += 1
+                summary.failed_user_ids.append(user.user_id)
+                continue
+            summary.refreshed += Action.REFRESHED in actions
+            summary.warned += Action.WARNED in actions
+            summary.broken += Action.BROKEN in actions
+        return summary
+
+    async def upkeep(self, user: User) -> set[Action]:
+        """One user's link: refresh, warn, or report it broken, as due."""
+        link = user.ebay_link
+        if link is None:
+            return set()
+        now = self.clock_ms()
+        if link.broken:
+            # Broken elsewhere (executor, API): tell the user once, if nobody has.
+            if link.renewal_notice != BROKEN:
+                await self._report_broken(user.user_id, link)
+                return {Action.BROKEN}
+            return set()
+        actions: set[Action] = set()
+        if link.access_expires_ms - now <= self.access_margin_ms:
+            try:
+                await self.tokens.refresh(user)
+            except EbayLinkBroken:
+                # EbayTokens has marked the link broken (invalid_grant).
+                await self._report_broken(user.user_id, link)
+                return {Action.BROKEN}
+            actions.add(Action.REFRESHED)
+        if (
+            link.refresh_expires_ms - now <= self.expiry_threshold_ms
+            and link.renewal_notice is None
+        ):
+            await self._warn_expiring(user.user_id, link)
+            actions.add(Action.WARNED)
+        return actions
+
+    async def _warn_expiring(self, user_id: str, link: EbayLink) -> None:
+        await self.notify(
+            LinkNeedsRenewal(
+                user_id=user_id,
+                ebay_username=link.username,
+                reason=EXPIRING,
+                refresh_expires_ms=link.refresh_expires_ms,
+                affected_bid_ids=tuple(
+                    await self._pending_bid_ids(user_id, link.refresh_expires_ms)
+                ),
+            )
+        )
+        # Sent first, noted second: a lost note means one repeat email, never a missed one.
+        await record_renewal_notice(
+            self.users, user_id, linked_ms=link.linked_ms, notice=EXPIRING, now_ms=self.clock_ms()
+        )
+
+    async def _report_broken(self, user_id: str, link: EbayLink) -> None:
+        await self.notify(
+            LinkNeedsRenewal(
+                user_id=user_id,
+                ebay_username=link.username,
+                reason=BROKEN,
+                refresh_expires_ms=link.refresh_expires_ms,
+                affected_bid_ids=tuple(await self._pending_bid_ids(user_id)),
+            )
+        )
+        await record_renewal_notice(
+            self.users, user_id, linked_ms=link.linked_ms, notice=BROKEN, now_ms=self.clock_ms()
+        )
+
+    async def _pending_bid_ids(
+        self, user_id: str, closing_after_ms: int | None = None
+    ) -> list[str]:
+        """The user's SCHEDULED snipes (for an expiring grant: those closing after it lapses)."""
+        ids: list[str] = []
+        cursor: str | None = None
+        while True:
+            page = await self.snipes.list_for_user(
+                user_id, statuses=_PENDING, cursor=cursor, limit=100
+            )
+            ids.extend(
+                s.bid_id
+                for s in page.items
+                if closing_after_ms is None or s.auction_end_ms >= closing_after_ms
+            )
+            cursor = page.next_cursor
+            if cursor is None:
+                return ids

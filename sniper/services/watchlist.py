@@ -1,0 +1,162 @@
+"""The user's eBay watch list (Trading GetMyeBayBuying) and one item (Browse), with their snipes.
+
+eBay caps a watch list at a few hundred items, so the whole list is read, ordered (auctions
+first, soonest close first) and paged here; a cursor is an offset bound to the caller.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import msgspec
+
+from sniper.domain.errors import EbayLinkRequired, NotFound
+from sniper.domain.increments import INCREMENT_TABLES, next_minimum_bid
+from sniper.domain.money import Money
+from sniper.domain.snipe import TERMINAL, Snipe
+from sniper.ebay.browse import BrowseApi, Item
+from sniper.ebay.errors import ItemNotFound, Unauthorized
+from sniper.ebay.item_ids import to_rest_item_id
+from sniper.ebay.trading import TradingApi, WatchedItem, site_id
+from sniper.services.clock import ClockMs, now_ms
+from sniper.services.ebay_tokens import EbayTokens
+from sniper.storage.snipes import SnipesRepository
+from sniper.storage.users import UsersRepository
+
+T = TypeVar("T")
+
+
+class _Cursor(msgspec.Struct, frozen=True):
+    u: str
+    m: str
+    o: int
+
+
+class WatchlistEntry(msgspec.Struct, frozen=True, kw_only=True):
+    item: WatchedItem
+    snipe: Snipe | None
+
+
+class WatchlistPage(msgspec.Struct, frozen=True, kw_only=True):
+    entries: list[WatchlistEntry]
+    total: int
+    next_cursor: str | None
+
+
+class ItemDetail(msgspec.Struct, frozen=True, kw_only=True):
+    item: Item
+    ended: bool
+    next_minimum: Money | None
+    snipe: Snipe | None
+
+
+def _order(item: WatchedItem) -> tuple[bool, float, str]:
+    return (
+        not item.is_auction,
+        item.end_ms if item.end_ms is not None else math.inf,
+        item.legacy_item_id,
+    )
+
+
+def next_minimum(item: Item) -> Money | None:
+    """The lowest maximum eBay will take: our increment table where we know the site, else
+    what Browse says (it omits it once the auction has ended)."""
+    if item.current_bid_price is not None and item.marketplace_id in INCREMENT_TABLES:
+        return next_minimum_bid(
+            item.marketplace_id, item.current_bid_price, has_bids=item.bid_count > 0
+        )
+    return item.minimum_price_to_bid
+
+
+def snipes_by_item(snipes: list[Snipe]) -> dict[str, Snipe]:
+    """One snipe per item: a live one if there is one, else the most recent."""
+    chosen: dict[str, Snipe] = {}
+    for snipe in sorted(snipes, key=lambda s: (s.status not in TERMINAL, s.created_ms)):
+        chosen[snipe.item_id] = snipe
+    return chosen
+
+
+class Watchlist:
+    def __init__(
+        self,
+        *,
+        users: UsersRepository,
+        tokens: EbayTokens,
+        trading: TradingApi,
+        browse: BrowseApi,
+        snipes: SnipesRepository,
+        clock_ms: ClockMs = now_ms,
+    ) -> None:
+        self.users = users
+        self.tokens = tokens
+        self.trading = trading
+        self.browse = browse
+        self.snipes = snipes
+        self.clock_ms = clock_ms
+
+    async def page(
+        self, user_id: str, *, marketplace_id: str, cursor: str | None, limit: int
+    ) -> WatchlistPage:
+        site_id(marketplace_id)  # an unknown site is the caller's error, before any eBay call
+        offset = self._offset(user_id, marketplace_id, cursor)
+        items = await self._with_user_token(
+            user_id, lambda token: self.trading.watch_list(token, marketplace_id)
+        )
+        items.sort(key=_order)
+        sniped = snipes_by_item(await self.snipes.all_for_user(user_id))
+        window = items[offset : offset + limit]
+        end = offset + len(window)
+        return WatchlistPage(
+            entries=[WatchlistEntry(item=i, snipe=sniped.get(i.item_id)) for i in window],
+            total=len(items),
+            next_cursor=_encode_cursor(user_id, marketplace_id, end) if end < len(items) else None,
+        )
+
+    async def item(self, user_id: str, item_id: str) -> ItemDetail:
+        rest_id = to_rest_item_id(item_id)
+        try:
+            item = await self.browse.get_item(rest_id)
+        except ItemNotFound:
+            raise NotFound(f"eBay has no item {rest_id}", field="itemId") from None
+        ended = item.item_end_ms is not None and item.item_end_ms <= self.clock_ms()
+        sniped = snipes_by_item(await self.snipes.all_for_user(user_id))
+        return ItemDetail(
+            item=item,
+            ended=ended,
+            next_minimum=None if ended or not item.is_auction else next_minimum(item),
+            snipe=sniped.get(item.item_id),
+        )
+
+    async def _with_user_token(self, user_id: str, call: Callable[[str], Awaitable[T]]) -> T:
+        """Call with the user's access token; if eBay refuses it, refresh once and retry."""
+        if await self.users.get(user_id) is None:  # never signed in here: nothing linked
+            raise EbayLinkRequired("link your eBay account to see your watch list")
+        token = await self.tokens.access_token(user_id)
+        try:
+            return await call(token)
+        except Unauthorized:
+            fresh = await self.tokens.refresh(await self.users.require(user_id))
+            return await call(fresh.access_token)
+
+    @staticmethod
+    def _offset(user_id: str, marketplace_id: str, cursor: str | None) -> int:
+        if not cursor:
+            return 0
+        refused = NotFound("this cursor is not valid for this listing", field="cursor")
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            decoded = msgspec.json.decode(raw, type=_Cursor)
+        except (binascii.Error, ValueError, msgspec.DecodeError):
+            raise refused from None
+        if decoded.u != user_id or decoded.m != marketplace_id or decoded.o < 0:
+            raise refused
+        return decoded.o
+
+
+def _encode_cursor(user_id: str, marketplace_id: str, offset: int) -> str:
+    raw = msgspec.json.encode(_Cursor(user_id, marketplace_id, offset))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -1,0 +1,179 @@
+"""Scheduling: the EventBridge Scheduler adapter on moto, fired by the local scheduler as the real
+service would (at its time, with jitter, at least once), and the whole path from a schedule to a
+won auction with five deliveries of the same schedule."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from sniper.domain.snipe import SnipeStatus
+from sniper.local.aws import LocalAws
+from sniper.local.scheduler import LocalScheduler, parse_at
+from sniper.runtime import AwsClients
+from sniper.scheduling import (
+    EventBridgeSnipeScheduler,
+    TooCloseToClose,
+    at_expression,
+    schedule_name,
+)
+from tests.factories import make_snipe
+from tests.integration.engine.conftest import RecordingFunctions, World
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@pytest.fixture
+async def recorder(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
+    """A Lambda runtime that only records what the executor would have been invoked with."""
+    runtime = RecordingFunctions(local_aws, {"BidExecutorFunction", "NotificationHandlerFunction"})
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+
+
+async def _adapter(
+    aws: LocalAws, functions_url: str, *, lead: int, precision: int = 1
+) -> tuple[EventBridgeSnipeScheduler, AwsClients]:
+    clients = AwsClients(
+        region=aws.region, endpoint_url=aws.endpoint, endpoint_overrides={"lambda": functions_url}
+    )
+    adapter = EventBridgeSnipeScheduler(
+        await clients.get("scheduler"),
+        await clients.get("lambda"),
+        group_name=aws.refs["ScheduleGroup"],
+        role_arn=aws.arns["SchedulerExecutionRole"],
+        executor_arn=aws.arns["BidExecutorFunction"],
+        dlq_arn=aws.arns["BidExecutorDeadLetterQueue"],
+        lead_seconds=lead,
+        precision_seconds=precision,
+        min_safe_seconds=1.0,
+    )
+    return adapter, clients
+
+
+def _schedules(aws: LocalAws) -> list[str]:
+    listing = aws.client("scheduler").list_schedules(GroupName=aws.refs["ScheduleGroup"])
+    return [s["Name"] for s in listing["Schedules"]]
+
+
+async def test_the_adapter_writes_what_the_real_service_needs(
+    local_aws: LocalAws, recorder: RecordingFunctions
+) -> None:
+    assert recorder.url is not None
+    adapter, clients = await _adapter(local_aws, recorder.url, lead=120, precision=60)
+    try:
+        snipe = make_snipe(auction_end_ms=_now_ms() + 3_600_000)
+        name = await adapter.schedule(snipe)
+        assert name == schedule_name(snipe) == f"snipe-{snipe.bid_id}" and len(name) <= 64
+        stored = local_aws.client("scheduler").get_schedule(
+            Name=name, GroupName=local_aws.refs["ScheduleGroup"]
+        )
+        fire_at = parse_at(stored["ScheduleExpression"])
+        assert fire_at is not None and fire_at % 60_000 == 0
+        assert 120_000 <= snipe.auction_end_ms - fire_at < 180_000
+        assert stored["FlexibleTimeWindow"] == {"Mode": "OFF"}
+        assert stored["ActionAfterCompletion"] == "DELETE"
+        target = stored["Target"]
+        assert target["Arn"] == local_aws.arns["BidExecutorFunction"]
+        assert target["DeadLetterConfig"]["Arn"] == local_aws.arns["BidExecutorDeadLetterQueue"]
+        assert "<aws.scheduler.execution-id>" in target["Input"]
+        assert set(target["RetryPolicy"]) == {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"}
+
+        # A later close moves the schedule; unscheduling twice is fine.
+        later = make_snipe(bid_id=snipe.bid_id, auction_end_ms=snipe.auction_end_ms + 600_000)
+        await adapter.reschedule(later)
+        moved = local_aws.client("scheduler").get_schedule(
+            Name=name, GroupName=local_aws.refs["ScheduleGroup"]
+        )
+        assert parse_at(moved["ScheduleExpression"]) == fire_at + 600_000
+        await adapter.unschedule(later)
+        await adapter.unschedule(later)
+        assert _schedules(local_aws) == []
+
+        # Inside the lead: the executor is invoked at once; too close: refused.
+        soon = make_snipe(auction_end_ms=_now_ms() + 30_000)
+        await adapter.schedule(soon)
+        assert _schedules(local_aws) == []
+        events = recorder.events_for("BidExecutorFunction")
+        assert [(e["type"], e["bidId"]) for e in events] == [("snipe.due", soon.bid_id)]
+        with pytest.raises(TooCloseToClose) as refused:
+            await adapter.schedule(make_snipe(auction_end_ms=_now_ms() + 3_500, offset_seconds=3))
+        assert refused.value.code == "too_close_to_close"
+    finally:
+        await clients.close()
+
+
+async def test_the_local_scheduler_fires_on_time_with_jitter_and_duplicates(
+    local_aws: LocalAws, recorder: RecordingFunctions
+) -> None:
+    assert recorder.url is not None
+    adapter, clients = await _adapter(local_aws, recorder.url, lead=2)
+    try:
+        plain = make_snipe(auction_end_ms=_now_ms() + 4_500, offset_seconds=1.0)
+        cancelled = make_snipe(auction_end_ms=_now_ms() + 4_500, offset_seconds=1.0)
+        await adapter.schedule(plain)
+        await adapter.schedule(cancelled)
+        async with LocalScheduler(local_aws, recorder, poll_interval=0.5) as scheduler:
+            await adapter.unschedule(cancelled)
+            await scheduler.rescan()
+            (firing,) = await scheduler.wait_for_firings(1)
+        assert firing.name == schedule_name(plain)
+        assert 0 <= firing.fired_ns / 1e6 - firing.due_ms < 100
+        assert firing.due_ms == plain.auction_end_ms - 2000 - (plain.auction_end_ms - 2000) % 1000
+        (event,) = recorder.events_for("BidExecutorFunction")
+        assert event["bidId"] == plain.bid_id and event["userId"] == plain.user_id
+        assert event["executionId"] and not event["executionId"].startswith("<")
+        assert event["scheduledTime"].endswith("Z") and event["attemptNumber"] == "1"
+        assert _schedules(local_aws) == []  # deleted after completion
+
+        twice = make_snipe(auction_end_ms=_now_ms() + 4_500, offset_seconds=1.0)
+        await adapter.schedule(twice)
+        expected_jitter_ms = int(random.Random(7).uniform(0, 1.5) * 1000)
+        async with LocalScheduler(
+            local_aws, recorder, jitter_seconds=1.5, duplicate_deliveries=2,
+            rng=random.Random(7), poll_interval=0.5,
+        ) as jittery:  # fmt: skip
+            (late,) = await jittery.wait_for_firings(1)
+        scheduled = parse_at(adapter_expression(adapter, twice))
+        assert late.due_ms == scheduled + expected_jitter_ms
+        assert late.fired_ns / 1e6 >= late.due_ms
+        deliveries = [e for e in recorder.events_for("BidExecutorFunction")
+                      if e["bidId"] == twice.bid_id]  # fmt: skip
+        assert len(deliveries) == 2 and deliveries[0] == deliveries[1]
+    finally:
+        await clients.close()
+
+
+def adapter_expression(adapter: EventBridgeSnipeScheduler, snipe: Any) -> str:
+    return at_expression(adapter.fire_time_ms(snipe))
+
+
+async def test_from_schedule_to_won_auction_with_five_deliveries(world: World) -> None:
+    functions = world.functions
+    assert functions.url is not None
+    user = await world.linked_user("sniper_e2e")
+    auction = await world.sim.auction(5.0)
+    await world.sim.rival(auction["itemId"], "rival", "20.00")
+    snipe = await world.snipe(user, auction, offset=1.5)
+    adapter, clients = await _adapter(world.aws, functions.url, lead=3)
+    try:
+        await adapter.schedule(snipe)
+    finally:
+        await clients.close()
+    async with LocalScheduler(
+        world.aws, functions, duplicate_deliveries=5, poll_interval=0.5
+    ) as scheduler:
+        await scheduler.wait_for_firings(1)
+        await functions.drain()  # the five executor invocations, run by the local runtime
+    assert functions.invocations.count(("BidExecutorFunction", "Event")) == 5
+
+    assert len(await world.sim.bids(auction["itemId"], "sniper_e2e")) == 1
+    assert (await world.settled(snipe)).status == SnipeStatus.WON
+    assert functions.outcomes(snipe.bid_id) == ["PLACED", "WON"]
