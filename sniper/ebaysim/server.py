@@ -72,7 +72,12 @@ def build_app(state: SimState, exchanges: list[Exchange]) -> web.Application:
             answered: web.StreamResponse = await handler(request)
             return answered
         if fault.delay_ms:
+            epoch = state.epoch
             await asyncio.sleep(fault.delay_ms / 1000)
+            if state.epoch != epoch:  # reset meanwhile: this request's world is gone
+                if request.transport is not None:
+                    request.transport.close()
+                return None
         replaced = fault.drop or fault.status is not None
         if fault.apply == "after" or not replaced:
             answered = await handler(request)

@@ -54,6 +54,9 @@ class SimState:
     watchlists: dict[str, list[str]] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
     bid_log: list[BidAttempt] = field(default_factory=list)
+    # Bumped by reset(): a request that arrived before a reset (say, one held by a delay fault)
+    # must not act on the world that replaced it.
+    epoch: int = 0
     signer: NotificationSigner = field(default_factory=NotificationSigner)
     scheduled: set[asyncio.TimerHandle] = field(default_factory=set)
     _legacy_ids: itertools.count[int] = field(init=False)
@@ -67,6 +70,7 @@ class SimState:
 
     def reset(self) -> None:
         """Forget everything but the signing key, so one server can serve many tests."""
+        self.epoch += 1
         for handle in self.scheduled:
             handle.cancel()
         self.scheduled.clear()

@@ -444,10 +444,14 @@ def _names_to_classes(modules: Iterable[str], classes: set[str]) -> dict[str, se
                     made = {factories[callee]}
                 if not made:
                     continue
-                targets = [node.arg] if isinstance(node, ast.keyword) else [
-                    t.id if isinstance(t, ast.Name) else getattr(t, "attr", None)
-                    for t in node.targets
-                ]
+                targets = (
+                    [node.arg]
+                    if isinstance(node, ast.keyword)
+                    else [
+                        t.id if isinstance(t, ast.Name) else getattr(t, "attr", None)
+                        for t in node.targets
+                    ]
+                )
                 for name in targets:
                     if name:
                         holds.setdefault(name, set()).update(made)

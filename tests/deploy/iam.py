@@ -17,16 +17,33 @@ from sniper.local.template import Template
 POLICY_TEMPLATES: dict[str, tuple[str, frozenset[str], tuple[str, ...]]] = {
     "DynamoDBCrudPolicy": (
         "TableName",
-        frozenset({"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan",
-                   "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem",
-                   "dynamodb:BatchGetItem", "dynamodb:DescribeTable",
-                   "dynamodb:ConditionCheckItem"}),
+        frozenset(
+            {
+                "dynamodb:GetItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "dynamodb:Scan",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:BatchGetItem",
+                "dynamodb:DescribeTable",
+                "dynamodb:ConditionCheckItem",
+            }
+        ),
         ("", "/index/*"),
     ),
     "DynamoDBReadPolicy": (
         "TableName",
-        frozenset({"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem",
-                   "dynamodb:DescribeTable"}),
+        frozenset(
+            {
+                "dynamodb:GetItem",
+                "dynamodb:Scan",
+                "dynamodb:Query",
+                "dynamodb:BatchGetItem",
+                "dynamodb:DescribeTable",
+            }
+        ),
         ("", "/index/*"),
     ),
     "DynamoDBWritePolicy": (
@@ -88,11 +105,11 @@ def resolve_resource(template: Template, value: Any) -> tuple[str, str]:
     if isinstance(text, str):
         for match in re.finditer(r"\$\{([A-Za-z0-9]+)(?:\.Arn)?\}", text):
             if match.group(1) in template.resources:
-                return match.group(1), text[match.end():]
+                return match.group(1), text[match.end() :]
         for name, logical_id in _function_names(template).items():
             at = text.find(f"function:{name}")
             if at >= 0:
-                return logical_id, text[at + len(f"function:{name}"):]
+                return logical_id, text[at + len(f"function:{name}") :]
     raise AssertionError(f"cannot tell which resource {value!r} is")
 
 

@@ -122,9 +122,7 @@ def function_needs(template: Template, logical_id: str) -> tuple[set[Need], list
         if actions and not bound and site.kind == "build":
             unbound.add(site.adapter)
     # Built without a resource but handed one per call (`secrets.read(settings.x_arn, ...)`).
-    unbound -= {
-        site.adapter for site in sites if site.kind == "call" and site.settings_fields
-    }
+    unbound -= {site.adapter for site in sites if site.kind == "call" and site.settings_fields}
     for adapter_name in sorted(unbound):
         by_hand = BOUND_AT_RUN_TIME.get((logical_id, adapter_name))
         if by_hand is None:

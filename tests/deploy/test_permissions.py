@@ -7,6 +7,8 @@ the template grants is expanded from its policies (tests/deploy/iam.py).
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from sniper.local.template import Template
@@ -29,7 +31,10 @@ def test_the_scan_sees_calls_it_must_see() -> None:
     # Guards the scanner itself: a repository's put, the vault's KMS calls, the dispatcher's invoke.
     adapters = codemap.adapters()
     assert adapters["UsersRepository"].methods["create"] == {"dynamodb:PutItem"}
-    assert adapters["HistoryRepository"].methods["record"] == {"dynamodb:PutItem", "dynamodb:GetItem"}
+    assert adapters["HistoryRepository"].methods["record"] == {
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    }
     assert adapters["TokenVault"].methods["open"] == {"kms:Decrypt"}
     assert adapters["LambdaDispatch"].methods["__call__"] == {"lambda:InvokeFunction"}
     # eBay's Browse `get_item` is not DynamoDB's: only services a class is handed count.
@@ -97,3 +102,22 @@ def test_the_expansions_cover_every_policy_template_the_template_uses(template: 
         if name != "Statement"
     }
     assert used <= set(iam.POLICY_TEMPLATES)
+
+
+def test_the_checks_catch_an_extra_and_a_missing_grant(template: Template) -> None:
+    document = copy.deepcopy(dict(template.document))
+    notifier = document["Resources"]["NotificationHandlerFunction"]["Properties"]
+    notifier["Policies"].append({"DynamoDBCrudPolicy": {"TableName": {"Ref": "BidHistoryTable"}}})
+    refresher = document["Resources"]["TokenRefreshFunction"]["Properties"]
+    refresher["Policies"] = [p for p in refresher["Policies"] if "KMSDecryptPolicy" not in p]
+    changed = Template(document)
+
+    needs, _ = function_needs(changed, "NotificationHandlerFunction")
+    extra = [g for g in iam.function_grants(changed, "NotificationHandlerFunction")
+             if g.resource == "BidHistoryTable"]  # fmt: skip
+    assert extra and not any(g.allows(n.action, n.resource) for g in extra for n in needs)
+
+    needs, _ = function_needs(changed, "TokenRefreshFunction")
+    grants = iam.function_grants(changed, "TokenRefreshFunction")
+    assert not any(g.allows("kms:Decrypt", "UserTokenKey") for g in grants)
+    assert any(n.action == "kms:Decrypt" for n in needs)

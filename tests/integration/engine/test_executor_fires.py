@@ -90,7 +90,7 @@ async def lands_in_the_last_seconds_and_wins_or_loses(world: World, make_executo
     assert (await world.settled(s_stale)).status == SnipeStatus.WON
 
 
-async def test_a_schedule_delivered_five_times_bids_once(world: World, make_executor: Any) -> None:
+async def a_schedule_delivered_five_times_bids_once(world: World, make_executor: Any) -> None:
     user = await world.linked_user("sniper_dup")
     auction = await world.sim.auction(4.0)
     await world.sim.rival(auction["itemId"], "rival", "15.00")

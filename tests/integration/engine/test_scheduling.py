@@ -142,6 +142,7 @@ async def test_the_local_scheduler_fires_on_time_with_jitter_and_duplicates(
         ) as jittery:  # fmt: skip
             (late,) = await jittery.wait_for_firings(1)
         scheduled = parse_at(adapter_expression(adapter, twice))
+        assert scheduled is not None
         assert late.due_ms == scheduled + expected_jitter_ms
         assert late.fired_ns / 1e6 >= late.due_ms
         deliveries = [e for e in recorder.events_for("BidExecutorFunction")
