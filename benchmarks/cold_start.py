@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import print_table, summary, write_result  # noqa: E402
-from sniper.local.template import Template  # noqa: E402
+from benchmarks._common import print_table, summary, write_result
+from sniper.local.template import Template
 
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 
@@ -66,7 +66,11 @@ def main() -> None:
         medians = {p: statistics.median(v) for p, v in heaviest.items()}
         top = sorted(medians.items(), key=lambda kv: kv[1], reverse=True)[:4]
         stats = summary(totals)
-        results[spec.logical_id] = {"module": spec.module, "import_ms": stats, "heaviest_ms": dict(top)}
+        results[spec.logical_id] = {
+            "module": spec.module,
+            "import_ms": stats,
+            "heaviest_ms": dict(top),
+        }
         rows.append([spec.logical_id, stats["p50"], stats["p99"],
                      ", ".join(f"{p} {ms:.0f}" for p, ms in top)])  # fmt: skip
 
@@ -79,7 +83,9 @@ def main() -> None:
         "BidManagementFunction", "BidHistoryFunction")]  # fmt: skip
     ratio = executor / statistics.median(api)
     print(f"\nexecutor / median API entrypoint import time: {ratio:.2f} (target < 0.50)")
-    write_result("cold_start", {"runs": args.runs, "functions": results, "executor_to_api_ratio": ratio})
+    write_result(
+        "cold_start", {"runs": args.runs, "functions": results, "executor_to_api_ratio": ratio}
+    )
 
 
 if __name__ == "__main__":

@@ -98,9 +98,7 @@ def decode_item(body: bytes) -> Item:
     current = _listing_money(raw.current_bid_price)
     minimum = _listing_money(raw.minimum_price_to_bid)
     price = _listing_money(raw.price)
-    currency = next(
-        (m.currency for m in (current, minimum, price) if m is not None), None
-    )
+    currency = next((m.currency for m in (current, minimum, price) if m is not None), None)
     rest_id = to_rest_item_id(raw.item_id)
     return Item(
         item_id=rest_id,

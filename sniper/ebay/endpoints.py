@@ -75,6 +75,4 @@ def endpoints_for(environment: str, local_base_url: str | None = None) -> EbayEn
         if not local_base_url:
             raise ValueError("the local eBay environment needs the simulator's base URL")
         return local_endpoints(local_base_url)
-    raise ValueError(
-        f"unknown eBay environment {environment!r}; use production, sandbox or local"
-    )
+    raise ValueError(f"unknown eBay environment {environment!r}; use production, sandbox or local")

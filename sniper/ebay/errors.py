@@ -305,13 +305,20 @@ def oauth_error_from_response(status: int, body: bytes) -> EbayError:
     # The description never echoes the token or code, so it is safe to keep.
     detail = parsed.error_description or parsed.error or f"HTTP {status}"
     if parsed.error == "invalid_grant":
-        return InvalidGrant(f"eBay refused the grant: {detail}", oauth_error="invalid_grant",
-                            status=status)
+        return InvalidGrant(
+            f"eBay refused the grant: {detail}", oauth_error="invalid_grant", status=status
+        )
     if parsed.error == "invalid_client" or status == 401:
-        return InvalidClient(f"eBay refused our app credentials: {detail}",
-                             oauth_error=parsed.error or "invalid_client", status=status)
-    return EbayAuthError(f"eBay token endpoint refused the request: {detail}",
-                         oauth_error=parsed.error or "unknown", status=status)
+        return InvalidClient(
+            f"eBay refused our app credentials: {detail}",
+            oauth_error=parsed.error or "invalid_client",
+            status=status,
+        )
+    return EbayAuthError(
+        f"eBay token endpoint refused the request: {detail}",
+        oauth_error=parsed.error or "unknown",
+        status=status,
+    )
 
 
 def error_from_response(
@@ -335,11 +342,13 @@ def error_from_response(
             retry_after_s=retry_after_seconds(headers),
         )
     if status == 401:
-        return Unauthorized(message or "eBay refused the access token", error_id=error_id,
-                            status=status)
+        return Unauthorized(
+            message or "eBay refused the access token", error_id=error_id, status=status
+        )
     if status == 403:
-        return InsufficientScope(message or "the eBay grant lacks a required scope",
-                                 error_id=error_id, status=status)
+        return InsufficientScope(
+            message or "the eBay grant lacks a required scope", error_id=error_id, status=status
+        )
     table = _TABLES.get(api, {})
     if error_id is not None and error_id in table:
         return _build(table[error_id], error_id, message, status)
@@ -347,8 +356,9 @@ def error_from_response(
         return OfferRejected(error_id, message, status=status)
     if status == 404 and api == "browse":
         return ItemNotFound(error_id, message or "eBay found no such item", status=status)
-    return EbayRequestRejected(message or f"eBay answered {status}", error_id=error_id,
-                               status=status)
+    return EbayRequestRejected(
+        message or f"eBay answered {status}", error_id=error_id, status=status
+    )
 
 
 def decode_json(decoder: msgspec.json.Decoder[T], body: bytes, what: str) -> T:

@@ -14,8 +14,9 @@ _REST = re.compile(r"^v1\|([0-9]{6,19})\|([0-9]{1,19})$")
 def to_rest_item_id(value: str, *, field: str = "itemId") -> str:
     """`v1|123456789012|0` from either that form (also URL-encoded) or a legacy `123456789012`."""
     if not isinstance(value, str):
-        raise InvalidInput(f"an eBay item id must be a string, not {type(value).__name__}",
-                           field=field)
+        raise InvalidInput(
+            f"an eBay item id must be a string, not {type(value).__name__}", field=field
+        )
     candidate = value.strip()
     if "%" in candidate:
         candidate = unquote(candidate)

@@ -126,9 +126,7 @@ class EbayOAuth:
         # quote (not quote_plus): eBay wants the scope list's spaces as %20.
         return f"{self._endpoints.auth_url}?{urlencode(params, quote_via=quote)}"
 
-    async def exchange_code(
-        self, code: str, *, scopes: Iterable[str] = USER_SCOPES
-    ) -> UserTokens:
+    async def exchange_code(self, code: str, *, scopes: Iterable[str] = USER_SCOPES) -> UserTokens:
         """Trade the consent redirect's `code` for the user's tokens (the code is single-use).
 
         `scopes` are those the consent URL asked for: eBay's answer does not list them.

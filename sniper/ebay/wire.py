@@ -181,8 +181,12 @@ class WarmConnection:
                 raise EbayUnavailable(
                     f"{self._host_header} did not answer within {self._response_timeout_s}s"
                 ) from None
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                    ValueError) as exc:
+            except (
+                OSError,
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+                ValueError,
+            ) as exc:
                 await self.close()
                 raise EbayUnavailable(
                     f"connection to {self._host_header} failed mid-request: {type(exc).__name__}"

@@ -32,8 +32,9 @@ from sniper.lean.ebay_http import LeanEbayHttp
 from tests.support.ebay_contracts import validate_request
 
 SECRET = "sim-secret-never-logged"
-CREDENTIALS = AppCredentials(client_id="sniper-test-app", client_secret=SECRET,
-                             ru_name="Sniper_Test-RuName")
+CREDENTIALS = AppCredentials(
+    client_id="sniper-test-app", client_secret=SECRET, ru_name="Sniper_Test-RuName"
+)
 TIMEOUT_S = 0.5
 
 
@@ -69,8 +70,9 @@ async def client(
     # one. The lean transport's requests are contract-checked by the ebay_sim fixture.
     http: EbayTransport
     if request.param == "aiohttp":
-        http = EbayHttp(connect_timeout_s=TIMEOUT_S, total_timeout_s=TIMEOUT_S,
-                        trace_configs=[recorder.trace])
+        http = EbayHttp(
+            connect_timeout_s=TIMEOUT_S, total_timeout_s=TIMEOUT_S, trace_configs=[recorder.trace]
+        )
     else:
         http = LeanEbayHttp(connect_timeout_s=TIMEOUT_S, total_timeout_s=TIMEOUT_S)
     ebay = EbayClient(endpoints_for("local", ebay_sim.url), CREDENTIALS, http)
@@ -104,8 +106,14 @@ class Admin:
         return str(tokens["access_token"])
 
     async def auction(self, **fields: Any) -> dict[str, Any]:
-        body = {"title": "Vintage camera", "currency": "USD", "marketplaceId": "EBAY_US",
-                "startPrice": "10.00", "endsInSeconds": 600, **fields}
+        body = {
+            "title": "Vintage camera",
+            "currency": "USD",
+            "marketplaceId": "EBAY_US",
+            "startPrice": "10.00",
+            "endsInSeconds": 600,
+            **fields,
+        }
         result: dict[str, Any] = await self.call("POST", "/sim/auctions", body)
         return result
 
@@ -162,8 +170,7 @@ async def test_full_oauth_round_trip_and_refresh(
 
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "token" in logged  # the debug log did run ...
-    for secret in (SECRET, code, tokens.access_token, tokens.refresh_token,
-                   refreshed.access_token):
+    for secret in (SECRET, code, tokens.access_token, tokens.refresh_token, refreshed.access_token):
         assert secret not in logged  # ... without a single secret in it
 
 
@@ -184,9 +191,9 @@ async def test_wrong_client_secret_is_invalid_client(ebay_sim: SimulatorServer) 
     # The session simulator accepts any secret; this one is configured to check it.
     from sniper.ebaysim import SimConfig
 
-    async with SimulatorServer(config=SimConfig(client_id="sniper-test-app",
-                                                client_secret="right",
-                                                record_exchanges=False)) as strict:
+    async with SimulatorServer(
+        config=SimConfig(client_id="sniper-test-app", client_secret="right", record_exchanges=False)
+    ) as strict:
         ebay = EbayClient(endpoints_for("local", strict.url), CREDENTIALS, EbayHttp())
         try:
             with pytest.raises(errors.InvalidClient):
@@ -195,8 +202,9 @@ async def test_wrong_client_secret_is_invalid_client(ebay_sim: SimulatorServer) 
             await ebay.close()
 
 
-async def test_application_token_is_cached(client: EbayClient, admin: Admin,
-                                           ebay_sim: SimulatorServer) -> None:
+async def test_application_token_is_cached(
+    client: EbayClient, admin: Admin, ebay_sim: SimulatorServer
+) -> None:
     item = await admin.auction()
     first = await client.oauth.app_token()
     await client.browse.get_item(item["itemId"])
@@ -208,10 +216,16 @@ async def test_application_token_is_cached(client: EbayClient, admin: Admin,
 # --- Browse ---------------------------------------------------------------------------------
 
 
-async def test_get_item_in_both_id_forms(client: EbayClient, admin: Admin,
-                                         ebay_sim: SimulatorServer) -> None:
-    created = await admin.auction(title="Leica M3", startPrice="100.00", reservePrice="300.00",
-                                  buyItNowPrice="900.00", seller="camera_shop")
+async def test_get_item_in_both_id_forms(
+    client: EbayClient, admin: Admin, ebay_sim: SimulatorServer
+) -> None:
+    created = await admin.auction(
+        title="Leica M3",
+        startPrice="100.00",
+        reservePrice="300.00",
+        buyItNowPrice="900.00",
+        seller="camera_shop",
+    )
     item = await client.browse.get_item(created["itemId"])
     assert item.item_id == created["itemId"]
     assert item.legacy_item_id == created["legacyItemId"]
@@ -239,8 +253,9 @@ async def test_unknown_item_is_item_not_found(client: EbayClient) -> None:
         await client.browse.get_item_by_legacy_id("999999999999")
 
 
-async def test_get_item_retries_one_5xx(client: EbayClient, admin: Admin,
-                                        ebay_sim: SimulatorServer) -> None:
+async def test_get_item_retries_one_5xx(
+    client: EbayClient, admin: Admin, ebay_sim: SimulatorServer
+) -> None:
     created = await admin.auction()
     await client.oauth.app_token()
     await admin.fault(operation="getItem", status=503, count=1)
@@ -256,7 +271,8 @@ async def test_place_bid_and_read_bidding(client: EbayClient, admin: Admin) -> N
     token = await admin.user("carol")
     created = await admin.auction(startPrice="10.00")
     proxy_bid_id = await client.offer.place_proxy_bid(
-        token, created["itemId"], "EBAY_US", Money("17.50", "USD"))
+        token, created["itemId"], "EBAY_US", Money("17.50", "USD")
+    )
     assert proxy_bid_id
     bidding = await client.offer.get_bidding(token, created["itemId"], "EBAY_US")
     assert bidding.auction_status == "ACTIVE"
@@ -266,15 +282,17 @@ async def test_place_bid_and_read_bidding(client: EbayClient, admin: Admin) -> N
     assert bidding.proxy_bid_id == proxy_bid_id
     assert not bidding.won
 
-    await admin.call("POST", f"/sim/auctions/{created['itemId']}/bids",
-                     {"bidder": "rival", "maxAmount": "30.00"})
+    await admin.call(
+        "POST", f"/sim/auctions/{created['itemId']}/bids", {"bidder": "rival", "maxAmount": "30.00"}
+    )
     outbid = await client.offer.get_bidding(token, created["itemId"], "EBAY_US")
     assert not outbid.high_bidder
     assert outbid.current_price == Money("18.00", "USD")  # 17.50 + one 0.50 step
 
 
-async def test_bidding_without_a_bid_is_no_bidding_activity(client: EbayClient,
-                                                            admin: Admin) -> None:
+async def test_bidding_without_a_bid_is_no_bidding_activity(
+    client: EbayClient, admin: Admin
+) -> None:
     token = await admin.user("dave")
     created = await admin.auction()
     with pytest.raises(errors.NoBiddingActivity):
@@ -319,8 +337,9 @@ async def test_adult_items_need_consent(client: EbayClient, admin: Admin) -> Non
     assert (await client.browse.get_item(item)).adult_only
     with pytest.raises(errors.AdultConsentRequired):
         await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
-    assert await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"),
-                                              adult_only=True)
+    assert await client.offer.place_proxy_bid(
+        token, item, "EBAY_US", Money("12.00", "USD"), adult_only=True
+    )
 
 
 async def test_ended_auction(client: EbayClient, admin: Admin) -> None:
@@ -329,16 +348,18 @@ async def test_ended_auction(client: EbayClient, admin: Admin) -> None:
     await client.offer.place_proxy_bid(token, created["itemId"], "EBAY_US", Money("11.00", "USD"))
     await asyncio.sleep(0.4)  # real time is the point: the auction must close
     with pytest.raises(errors.AuctionEnded) as ended:
-        await client.offer.place_proxy_bid(token, created["itemId"], "EBAY_US",
-                                           Money("30.00", "USD"))
+        await client.offer.place_proxy_bid(
+            token, created["itemId"], "EBAY_US", Money("30.00", "USD")
+        )
     assert type(ended.value) is errors.AuctionEnded
     bidding = await client.offer.get_bidding(token, created["itemId"], "EBAY_US")
     assert bidding.ended
     assert bidding.won
 
 
-async def test_place_bid_is_not_retried_but_get_bidding_is(client: EbayClient, admin: Admin,
-                                                          ebay_sim: SimulatorServer) -> None:
+async def test_place_bid_is_not_retried_but_get_bidding_is(
+    client: EbayClient, admin: Admin, ebay_sim: SimulatorServer
+) -> None:
     token = await admin.user("hank")
     item = (await admin.auction())["itemId"]
     await admin.fault(operation="placeProxyBid", status=500, count=1)
@@ -392,12 +413,12 @@ async def test_expired_access_token_is_unauthorized(client: EbayClient, admin: A
 # --- Trading and Identity -------------------------------------------------------------------
 
 
-async def test_watch_list_over_several_pages(client: EbayClient, admin: Admin,
-                                             ebay_sim: SimulatorServer) -> None:
+async def test_watch_list_over_several_pages(
+    client: EbayClient, admin: Admin, ebay_sim: SimulatorServer
+) -> None:
     token = await admin.user("lena")
     created = [await admin.auction(title=f"Lot {n}", startPrice=f"{n + 1}.00") for n in range(5)]
-    await admin.call("PUT", "/sim/watchlist/lena",
-                     {"itemIds": [c["itemId"] for c in created]})
+    await admin.call("PUT", "/sim/watchlist/lena", {"itemIds": [c["itemId"] for c in created]})
 
     second = await client.trading.watch_list_page(token, "EBAY_US", page=2, entries_per_page=2)
     assert (second.page, second.total_pages, second.total_entries) == (2, 3, 5)

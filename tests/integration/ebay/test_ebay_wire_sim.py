@@ -38,29 +38,48 @@ async def admin(ebay_sim: SimulatorServer) -> AsyncIterator[aiohttp.ClientSessio
 
 @pytest.fixture
 async def wire(ebay_sim: SimulatorServer) -> AsyncIterator[WarmConnection]:
-    connection = WarmConnection(endpoints_for("local", ebay_sim.url).api_base,
-                                response_timeout_s=1.0)
+    connection = WarmConnection(
+        endpoints_for("local", ebay_sim.url).api_base, response_timeout_s=1.0
+    )
     yield connection
     await connection.close()
 
 
-async def test_warm_connection_places_a_bid(ebay_sim: SimulatorServer,
-                                            admin: aiohttp.ClientSession,
-                                            wire: WarmConnection) -> None:
+async def test_warm_connection_places_a_bid(
+    ebay_sim: SimulatorServer, admin: aiohttp.ClientSession, wire: WarmConnection
+) -> None:
     await _admin(admin, "POST", "/sim/users", {"username": "sniper_user"})
-    token = (await _admin(admin, "POST", "/sim/tokens", {"username": "sniper_user"}))["access_token"]
-    item = (await _admin(admin, "POST", "/sim/auctions", {
-        "title": "Rolex", "currency": "USD", "marketplaceId": "EBAY_US", "startPrice": "100.00",
-        "endsInSeconds": 600}))["itemId"]
+    token = (await _admin(admin, "POST", "/sim/tokens", {"username": "sniper_user"}))[
+        "access_token"
+    ]
+    item = (
+        await _admin(
+            admin,
+            "POST",
+            "/sim/auctions",
+            {
+                "title": "Rolex",
+                "currency": "USD",
+                "marketplaceId": "EBAY_US",
+                "startPrice": "100.00",
+                "endsInSeconds": 600,
+            },
+        )
+    )["itemId"]
 
     await wire.open()
-    probe = wire.prepare("GET", bidding_path(item), offer_headers(token, "EBAY_US", with_body=False))
+    probe = wire.prepare(
+        "GET", bidding_path(item), offer_headers(token, "EBAY_US", with_body=False)
+    )
     rtt_ns = await wire.measure_rtt(probe, samples=3)
     assert 0 < rtt_ns < 500_000_000
 
-    bid = wire.prepare("POST", place_proxy_bid_path(item),
-                       offer_headers(token, "EBAY_US", with_body=True),
-                       place_proxy_bid_body(Money("250.00", "USD")))
+    bid = wire.prepare(
+        "POST",
+        place_proxy_bid_path(item),
+        offer_headers(token, "EBAY_US", with_body=True),
+        place_proxy_bid_body(Money("250.00", "USD")),
+    )
     response = await wire.send(bid)
     assert response.status == 200, response.body
     assert read_place_proxy_bid(response.status, response.headers, response.body)
@@ -83,12 +102,26 @@ async def test_warm_connection_answers_read_into_typed_errors(
 ) -> None:
     await _admin(admin, "POST", "/sim/users", {"username": "late_user"})
     token = (await _admin(admin, "POST", "/sim/tokens", {"username": "late_user"}))["access_token"]
-    item = (await _admin(admin, "POST", "/sim/auctions", {
-        "title": "Pen", "currency": "USD", "marketplaceId": "EBAY_US", "startPrice": "10.00",
-        "endsInSeconds": 600}))["itemId"]
-    low = wire.prepare("POST", place_proxy_bid_path(item),
-                       offer_headers(token, "EBAY_US", with_body=True),
-                       place_proxy_bid_body(Money("1.00", "USD")))
+    item = (
+        await _admin(
+            admin,
+            "POST",
+            "/sim/auctions",
+            {
+                "title": "Pen",
+                "currency": "USD",
+                "marketplaceId": "EBAY_US",
+                "startPrice": "10.00",
+                "endsInSeconds": 600,
+            },
+        )
+    )["itemId"]
+    low = wire.prepare(
+        "POST",
+        place_proxy_bid_path(item),
+        offer_headers(token, "EBAY_US", with_body=True),
+        place_proxy_bid_body(Money("1.00", "USD")),
+    )
     response = await wire.send(low)
     with pytest.raises(errors.BidTooLow):
         read_place_proxy_bid(response.status, response.headers, response.body)

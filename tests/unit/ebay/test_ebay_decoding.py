@@ -49,12 +49,21 @@ def test_read_place_proxy_bid() -> None:
 
 
 def test_read_bidding() -> None:
-    body = msgspec.json.encode({
-        "itemId": "v1|123456789012|0", "auctionStatus": "ENDED", "highBidder": True,
-        "currentPrice": {"value": "12.50", "currency": "USD"}, "bidCount": 4,
-        "currentProxyBid": {"proxyBidId": "pb-9", "maxAmount": {"value": "20.00", "currency": "USD"}},
-        "auctionEndDate": "2030-01-02T03:04:05.678Z", "reservePriceMet": True,
-    })
+    body = msgspec.json.encode(
+        {
+            "itemId": "v1|123456789012|0",
+            "auctionStatus": "ENDED",
+            "highBidder": True,
+            "currentPrice": {"value": "12.50", "currency": "USD"},
+            "bidCount": 4,
+            "currentProxyBid": {
+                "proxyBidId": "pb-9",
+                "maxAmount": {"value": "20.00", "currency": "USD"},
+            },
+            "auctionEndDate": "2030-01-02T03:04:05.678Z",
+            "reservePriceMet": True,
+        }
+    )
     bidding = read_bidding(200, {}, body, "v1|123456789012|0")
     assert bidding.won
     assert bidding.current_price == Money("12.50", "USD")
@@ -62,25 +71,40 @@ def test_read_bidding() -> None:
     assert bidding.proxy_bid_id == "pb-9"
     assert bidding.bid_count == 4
     assert bidding.auction_end_ms == 1893553445678
-    not_met = read_bidding(200, {}, body.replace(b'"reservePriceMet":true', b'"reservePriceMet":false'), "x")
+    not_met = read_bidding(
+        200, {}, body.replace(b'"reservePriceMet":true', b'"reservePriceMet":false'), "x"
+    )
     assert not not_met.won
     with pytest.raises(errors.NoBiddingActivity):
         read_bidding(404, {}, b'{"errors":[{"errorId":120033}]}', "x")
 
 
 def test_decode_item_prefers_the_listing_currency_over_a_conversion() -> None:
-    body = msgspec.json.encode({
-        "itemId": "v1|123456789012|0", "legacyItemId": "123456789012", "title": "Lens",
-        "buyingOptions": ["AUCTION", "FIXED_PRICE"],
-        "currentBidPrice": {"value": "13.80", "currency": "USD", "convertedFromValue": "10.00",
-                            "convertedFromCurrency": "GBP"},
-        "minimumPriceToBid": {"value": "10.50", "currency": "GBP"},
-        "price": {"value": "50.00", "currency": "GBP"},
-        "bidCount": 2, "itemEndDate": "2030-01-01T00:00:00.000Z", "reservePriceMet": False,
-        "adultOnly": False, "listingMarketplaceId": "EBAY_GB",
-        "seller": {"username": "lens_shop"}, "image": {"imageUrl": "https://i.ebayimg.com/x.jpg"},
-        "itemWebUrl": "https://www.ebay.co.uk/itm/123456789012", "unknownField": 1,
-    })
+    body = msgspec.json.encode(
+        {
+            "itemId": "v1|123456789012|0",
+            "legacyItemId": "123456789012",
+            "title": "Lens",
+            "buyingOptions": ["AUCTION", "FIXED_PRICE"],
+            "currentBidPrice": {
+                "value": "13.80",
+                "currency": "USD",
+                "convertedFromValue": "10.00",
+                "convertedFromCurrency": "GBP",
+            },
+            "minimumPriceToBid": {"value": "10.50", "currency": "GBP"},
+            "price": {"value": "50.00", "currency": "GBP"},
+            "bidCount": 2,
+            "itemEndDate": "2030-01-01T00:00:00.000Z",
+            "reservePriceMet": False,
+            "adultOnly": False,
+            "listingMarketplaceId": "EBAY_GB",
+            "seller": {"username": "lens_shop"},
+            "image": {"imageUrl": "https://i.ebayimg.com/x.jpg"},
+            "itemWebUrl": "https://www.ebay.co.uk/itm/123456789012",
+            "unknownField": 1,
+        }
+    )
     item = decode_item(body)
     assert item.is_auction
     assert item.currency == "GBP"
@@ -95,8 +119,10 @@ def test_decode_item_prefers_the_listing_currency_over_a_conversion() -> None:
 
 
 def test_decode_item_minimal_fixed_price() -> None:
-    item = decode_item(b'{"itemId":"v1|123456789012|0","price":{"value":"5.00","currency":"EUR"},'
-                       b'"buyingOptions":["FIXED_PRICE"]}')
+    item = decode_item(
+        b'{"itemId":"v1|123456789012|0","price":{"value":"5.00","currency":"EUR"},'
+        b'"buyingOptions":["FIXED_PRICE"]}'
+    )
     assert not item.is_auction
     assert item.current_bid_price is None
     assert item.item_end_ms is None
@@ -104,8 +130,15 @@ def test_decode_item_minimal_fixed_price() -> None:
     assert item.currency == "EUR"
 
 
-@pytest.mark.parametrize("body", [b"{}", b'{"itemId":"v1|1|0"}', b"[",
-                                  b'{"itemId":"v1|123456789012|0","price":{"value":"-1","currency":"USD"}}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{}",
+        b'{"itemId":"v1|1|0"}',
+        b"[",
+        b'{"itemId":"v1|123456789012|0","price":{"value":"-1","currency":"USD"}}',
+    ],
+)
 def test_decode_item_rejects_what_it_cannot_read(body: bytes) -> None:
     with pytest.raises((errors.MalformedResponse, InvalidInput)):
         decode_item(body)
@@ -172,35 +205,43 @@ def test_parse_watch_list() -> None:
 
 
 def test_watch_list_token_failure_is_unauthorized() -> None:
-    body = (b'<GetMyeBayBuyingResponse xmlns="urn:ebay:apis:eBLBaseComponents"><Ack>Failure</Ack>'
-            b"<Errors><ShortMessage>Invalid IAF token.</ShortMessage><ErrorCode>21916984</ErrorCode>"
-            b"<SeverityCode>Error</SeverityCode></Errors></GetMyeBayBuyingResponse>")
+    body = (
+        b'<GetMyeBayBuyingResponse xmlns="urn:ebay:apis:eBLBaseComponents"><Ack>Failure</Ack>'
+        b"<Errors><ShortMessage>Invalid IAF token.</ShortMessage><ErrorCode>21916984</ErrorCode>"
+        b"<SeverityCode>Error</SeverityCode></Errors></GetMyeBayBuyingResponse>"
+    )
     with pytest.raises(errors.Unauthorized) as caught:
         parse_watch_list(body, 1)
     assert caught.value.error_id == 21916984
 
 
 def test_watch_list_other_failure_is_a_rejection() -> None:
-    body = (b"<GetMyeBayBuyingResponse><Ack>Failure</Ack><Errors><LongMessage>Input data is "
-            b"invalid.</LongMessage><ErrorCode>37</ErrorCode><SeverityCode>Error</SeverityCode>"
-            b"</Errors></GetMyeBayBuyingResponse>")
+    body = (
+        b"<GetMyeBayBuyingResponse><Ack>Failure</Ack><Errors><LongMessage>Input data is "
+        b"invalid.</LongMessage><ErrorCode>37</ErrorCode><SeverityCode>Error</SeverityCode>"
+        b"</Errors></GetMyeBayBuyingResponse>"
+    )
     with pytest.raises(errors.EbayRequestRejected, match="Input data"):
         parse_watch_list(body, 1)
 
 
 def test_empty_watch_list() -> None:
-    page = parse_watch_list(b"<GetMyeBayBuyingResponse><Ack>Success</Ack>"
-                            b"</GetMyeBayBuyingResponse>", 1)
+    page = parse_watch_list(
+        b"<GetMyeBayBuyingResponse><Ack>Success</Ack></GetMyeBayBuyingResponse>", 1
+    )
     assert page.items == ()
     assert not page.has_more
 
 
-@pytest.mark.parametrize("hostile", [
-    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-    b"<r>&b;</r>",
-    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
-    b"<unclosed>",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b"<r>&b;</r>",
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+        b"<unclosed>",
+    ],
+)
 def test_hostile_or_broken_xml_is_refused(hostile: bytes) -> None:
     with pytest.raises(errors.MalformedResponse):
         parse_watch_list(hostile, 1)
@@ -212,5 +253,7 @@ def test_executor_facing_modules_import_without_aiohttp() -> None:
         "import sniper.ebay.wire, sniper.ebay.offer, sniper.ebay.errors, sniper.ebay.endpoints\n"
         "assert 'aiohttp' not in sys.modules, 'aiohttp was imported'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr

@@ -86,8 +86,14 @@ async def conn(server: ScriptedServer) -> AsyncIterator[WarmConnection]:
 
 
 def ok(body: bytes = b'{"ok":true}', extra: bytes = b"") -> bytes:
-    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + extra
-            + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + extra
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
 
 
 async def until_closed(connection: WarmConnection) -> None:
@@ -100,9 +106,15 @@ async def until_closed(connection: WarmConnection) -> None:
 def test_prepare_encodes_the_whole_request() -> None:
     connection = WarmConnection("http://127.0.0.1:8080")
     prepared = connection.prepare(
-        "POST", "/buy/offer/v1_beta/bidding/v1%7C1%7C0/place_proxy_bid",
-        {"Authorization": "Bearer t", "Content-Type": "application/json",
-         "Host": "evil.example", "Content-Length": "999", "Connection": "close"},
+        "POST",
+        "/buy/offer/v1_beta/bidding/v1%7C1%7C0/place_proxy_bid",
+        {
+            "Authorization": "Bearer t",
+            "Content-Type": "application/json",
+            "Host": "evil.example",
+            "Content-Length": "999",
+            "Connection": "close",
+        },
         b'{"a":1}',
     )
     assert prepared == (
@@ -119,13 +131,16 @@ def test_prepare_omits_the_default_port_and_empty_get_bodies() -> None:
     )
 
 
-@pytest.mark.parametrize(("method", "path", "headers"), [
-    ("GET", "/x", {"X-Evil": "a\r\nInjected: yes"}),
-    ("GET", "/x", {"Bad Name": "v"}),
-    ("G ET", "/x", {}),
-    ("GET", "x", {}),
-    ("GET", "/x HTTP/1.1\r\n", {}),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/x", {"X-Evil": "a\r\nInjected: yes"}),
+        ("GET", "/x", {"Bad Name": "v"}),
+        ("G ET", "/x", {}),
+        ("GET", "x", {}),
+        ("GET", "/x HTTP/1.1\r\n", {}),
+    ],
+)
 def test_prepare_refuses_injection(method: str, path: str, headers: dict[str, str]) -> None:
     with pytest.raises(ValueError, match=r"invalid|path|line break") as caught:
         WarmConnection("http://127.0.0.1:1").prepare(method, path, headers)
@@ -137,8 +152,9 @@ def test_base_url_must_be_an_http_origin() -> None:
         WarmConnection("ftp://example.com")
 
 
-async def test_keep_alive_reuses_one_connection(server: ScriptedServer,
-                                                conn: WarmConnection) -> None:
+async def test_keep_alive_reuses_one_connection(
+    server: ScriptedServer, conn: WarmConnection
+) -> None:
     for n in range(3):
         server.answer(ok(f'{{"n":{n}}}'.encode()))
     prepared = conn.prepare("GET", "/probe", {"Authorization": "Bearer t"})
@@ -155,12 +171,15 @@ async def test_keep_alive_reuses_one_connection(server: ScriptedServer,
     assert (server.connections, conn.connects) == (1, 1)
 
 
-async def test_chunked_body_with_extensions_and_trailers(server: ScriptedServer,
-                                                         conn: WarmConnection) -> None:
-    server.answer([
-        b"HTTP/1.1 409 Conflict\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\n{\"err",
-        b"\r\n1A\r\nors\":[{\"errorId\":120008}]}\r\n0\r\nX-Trailer: t\r\n\r\n",
-    ])
+async def test_chunked_body_with_extensions_and_trailers(
+    server: ScriptedServer, conn: WarmConnection
+) -> None:
+    server.answer(
+        [
+            b'HTTP/1.1 409 Conflict\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\n{"err',
+            b'\r\n1A\r\nors":[{"errorId":120008}]}\r\n0\r\nX-Trailer: t\r\n\r\n',
+        ]
+    )
     server.answer(ok(b"next"))
     response = await conn.send(conn.prepare("POST", "/bid", {}, b"{}"))
     assert response.status == 409
@@ -170,8 +189,9 @@ async def test_chunked_body_with_extensions_and_trailers(server: ScriptedServer,
     assert server.connections == 1
 
 
-async def test_interim_100_continue_is_skipped(server: ScriptedServer,
-                                               conn: WarmConnection) -> None:
+async def test_interim_100_continue_is_skipped(
+    server: ScriptedServer, conn: WarmConnection
+) -> None:
     server.answer(b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"done"))
     response = await conn.send(conn.prepare("POST", "/", {}, b"x"))
     assert (response.status, response.body) == (200, b"done")
@@ -184,8 +204,9 @@ async def test_folded_and_repeated_headers(server: ScriptedServer, conn: WarmCon
     assert response.headers["x-long"] == "first second"
 
 
-async def test_connection_close_answer_reconnects_next_time(server: ScriptedServer,
-                                                            conn: WarmConnection) -> None:
+async def test_connection_close_answer_reconnects_next_time(
+    server: ScriptedServer, conn: WarmConnection
+) -> None:
     server.answer(ok(b"a", b"Connection: close\r\n"), close=True)
     server.answer(ok(b"b"))
     prepared = conn.prepare("GET", "/", {})
@@ -195,8 +216,9 @@ async def test_connection_close_answer_reconnects_next_time(server: ScriptedServ
     assert (server.connections, conn.connects) == (2, 2)
 
 
-async def test_server_closing_an_idle_connection_is_noticed(server: ScriptedServer,
-                                                            conn: WarmConnection) -> None:
+async def test_server_closing_an_idle_connection_is_noticed(
+    server: ScriptedServer, conn: WarmConnection
+) -> None:
     server.answer(ok(b"a"), close=True)  # closes without saying so, like an idle timeout
     server.answer(ok(b"b"))
     prepared = conn.prepare("GET", "/", {})
@@ -234,19 +256,27 @@ async def test_no_answer_in_time_is_unavailable(server: ScriptedServer) -> None:
     assert not connection.is_open
 
 
-@pytest.mark.parametrize("garbage", [b"SPDY/3 200 OK\r\n\r\n", b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
-                                     b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
-                                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"])
-async def test_malformed_answers_are_unavailable(server: ScriptedServer, conn: WarmConnection,
-                                                 garbage: bytes) -> None:
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"SPDY/3 200 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ],
+)
+async def test_malformed_answers_are_unavailable(
+    server: ScriptedServer, conn: WarmConnection, garbage: bytes
+) -> None:
     server.answer(garbage, close=True)
     with pytest.raises(EbayUnavailable, match="mid-request"):
         await conn.send(conn.prepare("GET", "/", {}))
     assert not conn.is_open
 
 
-async def test_dropped_connection_is_unavailable(server: ScriptedServer,
-                                                 conn: WarmConnection) -> None:
+async def test_dropped_connection_is_unavailable(
+    server: ScriptedServer, conn: WarmConnection
+) -> None:
     server.answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", close=True)
     with pytest.raises(EbayUnavailable):
         await conn.send(conn.prepare("GET", "/", {}))
@@ -261,8 +291,7 @@ async def test_refused_connection_is_unavailable() -> None:
         await connection.open()
 
 
-async def test_measure_rtt_warms_and_measures(server: ScriptedServer,
-                                              conn: WarmConnection) -> None:
+async def test_measure_rtt_warms_and_measures(server: ScriptedServer, conn: WarmConnection) -> None:
     for _ in range(4):
         server.answer(ok())
     rtt = await conn.measure_rtt(conn.prepare("GET", "/probe", {}), samples=3)
