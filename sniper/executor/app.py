@@ -10,13 +10,14 @@ from sniper.dispatch import LambdaDispatch
 from sniper.ebay.browse import BrowseApi
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
-from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth
 from sniper.ebay.wire import WarmConnection
 from sniper.events import SnipeDue, from_mapping
 from sniper.executor.engine import BidExecutor, ExecutorConfig, Hooks
 from sniper.executor.timing import NS_PER_S, Clock
-from sniper.runtime import App, AwsClients
+from sniper.lean.aws import LeanAwsClients
+from sniper.lean.ebay_http import LeanEbayHttp
+from sniper.runtime import App, ClientSource
 from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
@@ -41,7 +42,7 @@ def executor_config(settings: ExecutorSettings) -> ExecutorConfig:
 
 async def build_executor(
     settings: ExecutorSettings,
-    clients: AwsClients,
+    clients: ClientSource,
     *,
     clock: Clock | None = None,
     hooks: Hooks | None = None,
@@ -55,7 +56,8 @@ async def build_executor(
         client_id=secret.client_id, client_secret=secret.client_secret, ru_name=secret.ru_name
     )
     endpoints = endpoints_for(settings.ebay_environment, settings.ebay_base_url)
-    http = EbayHttp(total_timeout_s=settings.ebay_timeout_seconds)
+    # The lean transport: the executor's path never imports aiohttp (its cold start is measured).
+    http = LeanEbayHttp(total_timeout_s=settings.ebay_timeout_seconds)
     oauth = EbayOAuth(http, endpoints, credentials)
     users = UsersRepository(DynamoTable(dynamodb, settings.users_table))
     vault = TokenVault(await clients.get("kms"), settings.token_key_id)
@@ -85,7 +87,7 @@ async def build_executor(
 
 async def build(environ: Mapping[str, str]) -> App:
     settings = load_settings(ExecutorSettings, environ)
-    executor = await build_executor(settings, AwsClients.for_settings(settings))
+    executor = await build_executor(settings, LeanAwsClients.for_settings(settings))
 
     async def app(event: dict[str, Any], context: Any) -> Any:
         due = from_mapping(event, SnipeDue)

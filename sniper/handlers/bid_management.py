@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from sniper.api import composition as wire
 from sniper.api.app import HttpApp, api_logger, api_resolver
 from sniper.api.routes import bids
+from sniper.aws_clients import AwsClients
 from sniper.config import BidManagementSettings, load_settings
-from sniper.runtime import App, AwsClients, Entrypoint
+from sniper.runtime import App, Entrypoint
 from sniper.scheduling import EventBridgeSnipeScheduler
 from sniper.services.snipe_book import SnipeBook
 

@@ -8,11 +8,12 @@ from typing import Any
 import msgspec
 from aws_lambda_powertools import Logger
 
+from sniper.aws_clients import AwsClients
 from sniper.config import NotificationSettings, load_settings
 from sniper.events import LinkNeedsRenewal, NotifierEvent, SnipeOutcome, from_mapping
 from sniper.notifications.notifier import Notifier
 from sniper.notifications.postmark import PostmarkMailer
-from sniper.runtime import App, AwsClients, Entrypoint, Event
+from sniper.runtime import App, Entrypoint, Event
 from sniper.secrets import PostmarkSecret, SecretsReader
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable

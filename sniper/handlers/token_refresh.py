@@ -11,13 +11,14 @@ from typing import Any
 import msgspec
 from aws_lambda_powertools import Logger
 
+from sniper.aws_clients import AwsClients
 from sniper.config import TokenRefreshSettings, load_settings
 from sniper.dispatch import LambdaDispatch
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth
-from sniper.runtime import App, AwsClients, Entrypoint, Event
+from sniper.runtime import App, Entrypoint, Event
 from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.services.token_refresh import TokenRefresh

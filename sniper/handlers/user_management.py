@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from sniper.api import composition as wire
 from sniper.api.app import HttpApp, api_logger, api_resolver
 from sniper.api.routes import account_deletion, openapi, users
+from sniper.aws_clients import AwsClients
 from sniper.config import UserManagementSettings, load_settings
-from sniper.runtime import App, AwsClients, Entrypoint
+from sniper.runtime import App, Entrypoint
 from sniper.secrets import EbayAppSecret
 from sniper.services.account_removal import AccountRemoval
 from sniper.services.ebay_notices import AccountDeletionNotices

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from sniper.api import composition as wire
 from sniper.api.app import HttpApp, api_logger, api_resolver
 from sniper.api.routes import wishlist
+from sniper.aws_clients import AwsClients
 from sniper.config import WishlistSettings, load_settings
-from sniper.runtime import App, AwsClients, Entrypoint
+from sniper.runtime import App, Entrypoint
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.services.watchlist import Watchlist
 from sniper.vault import TokenVault

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import msgspec
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from sniper.config import BaseSettings
 from sniper.domain.errors import UpstreamUnavailable
 from sniper.lean.http import ConnectionPool
 from sniper.lean.sigv4 import Credentials, sign
@@ -222,6 +223,15 @@ class LeanAwsClients:
         self._credentials = credentials
         self.pool = ConnectionPool()
         self._clients: dict[str, Any] = {}
+
+    @classmethod
+    def for_settings(cls, settings: BaseSettings) -> LeanAwsClients:
+        overrides = {"lambda": settings.lambda_endpoint_url} if settings.lambda_endpoint_url else {}
+        return cls(
+            region=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
+            endpoint_overrides=overrides,
+        )
 
     async def get(self, service: str) -> Any:
         client = self._clients.get(service)

@@ -27,10 +27,10 @@ from sniper.ebay.oauth import EbayOAuth
 from sniper.ebaysim import SimulatorServer
 from sniper.executor.app import build_executor
 from sniper.executor.engine import BidExecutor, Hooks
+from sniper.lean.aws import LeanAwsClients
 from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
 from sniper.local.context import LocalLambdaContext
 from sniper.local.lambdas import LocalFunctions
-from sniper.runtime import AwsClients
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
@@ -98,15 +98,15 @@ def executor_settings(functions: RecordingFunctions) -> ExecutorSettings:
 
 
 @pytest.fixture
-async def executor_clients(executor_settings: ExecutorSettings) -> AsyncIterator[AwsClients]:
-    clients = AwsClients.for_settings(executor_settings)
+async def executor_clients(executor_settings: ExecutorSettings) -> AsyncIterator[LeanAwsClients]:
+    clients = LeanAwsClients.for_settings(executor_settings)
     yield clients
     await clients.close()
 
 
 @pytest.fixture
 async def make_executor(
-    executor_settings: ExecutorSettings, executor_clients: AwsClients
+    executor_settings: ExecutorSettings, executor_clients: LeanAwsClients
 ) -> AsyncIterator[Any]:
     made: list[BidExecutor] = []
 

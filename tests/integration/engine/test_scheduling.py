@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from sniper.aws_clients import AwsClients
 from sniper.domain.snipe import SnipeStatus
 from sniper.local.aws import LocalAws
 from sniper.local.scheduler import LocalScheduler, parse_at
-from sniper.runtime import AwsClients
 from sniper.scheduling import (
     EventBridgeSnipeScheduler,
     TooCloseToClose,

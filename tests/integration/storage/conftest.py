@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from sniper.aws_clients import AwsClients
 from sniper.lean.aws import LeanAwsClients
 from sniper.local.aws import LocalAws
-from sniper.runtime import AwsClients
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable

@@ -6,7 +6,17 @@ import json
 import subprocess
 import sys
 
-FORBIDDEN = ("sniper.api", "aws_lambda_powertools.event_handler", "pydantic")
+# The API layer, Powertools' event handler, pydantic, and the heavy I/O stacks: the executor
+# talks to AWS and eBay through sniper.lean (SigV4 and HTTP/1.1 on asyncio streams).
+FORBIDDEN = (
+    "sniper.api",
+    "aws_lambda_powertools.event_handler",
+    "pydantic",
+    "aiohttp",
+    "aioboto3",
+    "aiobotocore",
+    "boto3",
+)
 
 
 def test_the_executor_entrypoint_does_not_load_heavy_modules() -> None:
