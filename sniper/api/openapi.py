@@ -31,8 +31,14 @@ _ERROR_TEXT = {
 }
 
 
+class GatewayMessage(msgspec.Struct, frozen=True):
+    """What API Gateway itself answers before any function runs (its JWT authorizer's 401)."""
+
+    message: str
+
+
 def _types(operations: Iterable[Operation]) -> list[Any]:
-    seen: list[Any] = [ErrorBody]
+    seen: list[Any] = [ErrorBody, GatewayMessage]
     for op in operations:
         for kind in (op.response, op.body, op.query):
             if kind is not None and kind not in seen:
@@ -77,10 +83,12 @@ def document(
         if op.authorized:
             statuses.add(401)
         for status in sorted(statuses):
-            responses[str(status)] = {
-                "description": _ERROR_TEXT[status],
-                "content": _json(error_ref),
-            }
+            schema = error_ref
+            if status == 401:
+                # Usually the gateway's authorizer ({"message": "Unauthorized"}); the function's
+                # own 401 (claims missing) uses the error body.
+                schema = {"anyOf": [error_ref, schema_of[id(GatewayMessage)]]}
+            responses[str(status)] = {"description": _ERROR_TEXT[status], "content": _json(schema)}
         operation: dict[str, Any] = {
             "operationId": op.operation_id,
             "summary": op.summary,

@@ -58,30 +58,43 @@ class UpdateBidRequest(_Request, frozen=True, kw_only=True):
 
 
 class BidsQuery(_Request, frozen=True, kw_only=True):
-    status: Annotated[
-        str | None,
-        Meta(description="Comma-separated statuses to keep, e.g. SCHEDULED,PLACED"),
-    ] = None
+    status: (
+        Annotated[
+            str, Meta(max_length=200, description="Comma-separated statuses, e.g. SCHEDULED,PLACED")
+        ]
+        | None
+    ) = None
     cursor: Cursor | None = None
     limit: PageLimit = 25
 
 
 class HistoryQuery(_Request, frozen=True, kw_only=True):
-    outcome: Annotated[
-        str | None, Meta(description="Comma-separated outcomes to keep, e.g. WON,LOST")
-    ] = None
-    from_: Annotated[
-        str | None, Meta(description="Settled at or after this ISO 8601 date or instant")
-    ] = msgspec.field(default=None, name="from")
-    to: Annotated[
-        str | None, Meta(description="Settled at or before this ISO 8601 date or instant")
-    ] = None
+    outcome: (
+        Annotated[str, Meta(max_length=200, description="Comma-separated outcomes, e.g. WON,LOST")]
+        | None
+    ) = None
+    from_: (
+        Annotated[
+            str,
+            Meta(max_length=40, description="Settled at or after this ISO 8601 date or instant"),
+        ]
+        | None
+    ) = msgspec.field(default=None, name="from")
+    to: (
+        Annotated[
+            str,
+            Meta(max_length=40, description="Settled at or before this ISO 8601 date or instant"),
+        ]
+        | None
+    ) = None
     cursor: Cursor | None = None
     limit: PageLimit = 25
 
 
 class WishlistQuery(_Request, frozen=True, kw_only=True):
-    marketplace_id: Annotated[str, Meta(description="The eBay site of the watch list")] = "EBAY_US"
+    marketplace_id: Annotated[
+        str, Meta(max_length=20, description="The eBay site of the watch list")
+    ] = "EBAY_US"
     cursor: Cursor | None = None
     limit: PageLimit = 25
 

@@ -326,11 +326,16 @@ class LocalGateway:
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # [\s\S]: a percent-encoded line break in a path must still reach the route table.
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self._handle)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner, self.url = await serve(self.application(), host, port)
+        # Long query strings must reach the API, which answers an over-long value with a JSON
+        # 400 naming the field, rather than die in aiohttp's 8 KB request-line limit.
+        self._runner, self.url = await serve(
+            self.application(), host, port, max_line_size=65536, max_field_size=65536
+        )
         return self.url
 
     async def stop(self) -> None:

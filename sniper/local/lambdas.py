@@ -39,10 +39,17 @@ class LocalFunctions:
         *,
         retry_delay_seconds: float = 1.0,
         extra_environment: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.aws = aws
         self.retry_delay_seconds = retry_delay_seconds
         self.extra_environment = dict(extra_environment or {})
+        # Per function (logical id): variables set over the template's, e.g. a short schedule
+        # lead for the local profile. A typo must not pass silently as "no override".
+        unknown = set(overrides or {}) - set(aws.template.of_type("AWS::Serverless::Function"))
+        if unknown:
+            raise KeyError(f"no function {sorted(unknown)[0]!r} in template.yaml to override")
+        self.overrides = {name: dict(env) for name, env in (overrides or {}).items()}
         self._idle: dict[str, list[App]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -63,6 +70,7 @@ class LocalFunctions:
         if self.url:
             env["LAMBDA_ENDPOINT_URL"] = self.url
         env.update(self.extra_environment)
+        env.update(self.overrides.get(logical_id, {}))
         return env
 
     # ------------------------------------------------------------------ invoking

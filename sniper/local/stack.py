@@ -13,14 +13,16 @@ import contextlib
 import json
 import shutil
 import tempfile
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from sniper.config import BidManagementSettings, load_settings
 from sniper.ebaysim import SimConfig, SimulatorServer
 from sniper.local.aws import ACCOUNT_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
 from sniper.local.gateway import LocalGateway, RouteTable
@@ -34,6 +36,13 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "Sniper-Demo-Passw0rd!"  # noqa: S105 - the local pool's documented demo login
 DEMO_EMAIL = "demo@example.com"
 DEMO_NAME = "Demo Sniper"
+
+# The deployed product wakes the executor ~2 minutes before a close on EventBridge Scheduler's
+# 60 s grid. The local scheduler honours seconds, so locally snipes can go through it with a short
+# lead: a demo (or a developer) does not wait minutes for an auction.
+LOCAL_TIMING: Mapping[str, Mapping[str, str]] = {
+    "BidManagementFunction": {"SCHEDULE_LEAD_SECONDS": "15", "SCHEDULE_PRECISION_SECONDS": "1"},
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class StackOptions:
     demo_user: bool = True
     # Pause between retries of a failed asynchronous invocation (Lambda's is about a minute).
     retry_delay_seconds: float = 1.0
+    # Per function (logical id): environment variables set over template.yaml's (LOCAL_TIMING).
+    function_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,11 @@ class LocalStack:
         aws.ebay_base_url = ebay.url
         aws.postmark_base_url = postmark.url
 
-        functions = LocalFunctions(aws, retry_delay_seconds=options.retry_delay_seconds)
+        functions = LocalFunctions(
+            aws,
+            retry_delay_seconds=options.retry_delay_seconds,
+            overrides=options.function_overrides,
+        )
         await functions.start(options.host)
         self.functions = functions
         self._exit.push_async_callback(functions.stop)
@@ -227,6 +242,8 @@ class LocalStack:
             "userPoolClientId": aws.refs["UserPoolClient"],
             "lambdaEndpoint": self.functions.url if self.functions else None,
         }
+        if self.functions is not None:
+            described["snipeTiming"] = self._snipe_timing(aws, self.functions)
         if self.options.demo_user:
             described["demoUsername"] = DEMO_USERNAME
             described["demoPassword"] = DEMO_PASSWORD
@@ -235,6 +252,21 @@ class LocalStack:
             described["postmarkSinkDir"] = str(self.postmark.directory)
         described["resources"] = summary["resources"]
         return described
+
+    @staticmethod
+    def _snipe_timing(aws: LocalAws, functions: LocalFunctions) -> dict[str, Any]:
+        """How early the executor is woken before a close, here and as deployed."""
+        name = "BidManagementFunction"
+
+        def timing(env: Mapping[str, str]) -> dict[str, int]:
+            settings = load_settings(BidManagementSettings, env)
+            return {
+                "leadSeconds": settings.schedule_lead_seconds,
+                "precisionSeconds": settings.schedule_precision_seconds,
+            }
+
+        local = timing(functions.environment(name))
+        return {**local, "deployed": timing(aws.function_environment(name))}
 
     def _running_aws(self) -> LocalAws:
         if self.aws is None:
