@@ -98,7 +98,8 @@ def _title(title: str, grouped: bool, width: int) -> str:
 
 # ------------------------------------------------------------------ the live table
 
-_LIVE = "{mark:<1} {title:<27} {max:>7} {price:>7} {bids:>4}  {status:<27} {bid:>7} {close:>9}"
+_LIVE = "{mark:<1} {title:<27} {max:>7} {price:>7} {bids:>4}  {status} {bid:>7} {close:>9}"
+_STATUS_WIDTH = 27
 
 
 def live_table(snapshot: Snapshot, *, color: bool = False) -> list[str]:
@@ -108,12 +109,15 @@ def live_table(snapshot: Snapshot, *, color: bool = False) -> list[str]:
         "settled",
         "",
         _LIVE.format(
-            mark="", title="ITEM", max="MAX", price="PRICE", bids="BIDS", status="SNIPE",
+            mark="", title="ITEM", max="MAX", price="PRICE", bids="BIDS",
+            status=f"{'SNIPE':<{_STATUS_WIDTH}}",
             bid="BIDS IN", close="CLOSES IN",
         ),  # fmt: skip
     ]
     for row in snapshot.rows:
-        status = outcome(row.status, row.reason)
+        status = paint(
+            f"{outcome(row.status, row.reason):<{_STATUS_WIDTH}}", row.status, color=color
+        )
         line = _LIVE.format(
             mark=">" if row.status == "BIDDING" else "",
             title=_title(row.title, row.grouped, 27),
@@ -124,8 +128,6 @@ def live_table(snapshot: Snapshot, *, color: bool = False) -> list[str]:
             bid=_bid_in(row, now),
             close="closed" if row.ended else countdown(row.closes_ms - now),
         )
-        if color:
-            line = line.replace(status, paint(status, row.status, color=True), 1)
         lines.append(line.rstrip())
     if any(row.grouped for row in snapshot.rows):
         lines += ["", f"{GROUP_MARK} one group: win at most one of these"]
