@@ -28,6 +28,10 @@ class BaseSettings(msgspec.Struct, rename="upper", frozen=True, kw_only=True):
     environment: str = "dev"
     log_level: str = "INFO"
 
+    def endpoint_overrides(self) -> dict[str, str]:
+        """Per-service endpoints that differ from AWS_ENDPOINT_URL (local mode's Lambda)."""
+        return {"lambda": self.lambda_endpoint_url} if self.lambda_endpoint_url else {}
+
 
 class EbaySettings(BaseSettings, frozen=True, kw_only=True):
     ebay_secret_arn: str

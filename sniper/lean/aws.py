@@ -226,11 +226,10 @@ class LeanAwsClients:
 
     @classmethod
     def for_settings(cls, settings: BaseSettings) -> LeanAwsClients:
-        overrides = {"lambda": settings.lambda_endpoint_url} if settings.lambda_endpoint_url else {}
         return cls(
             region=settings.aws_region,
             endpoint_url=settings.aws_endpoint_url,
-            endpoint_overrides=overrides,
+            endpoint_overrides=settings.endpoint_overrides(),
         )
 
     async def get(self, service: str) -> Any:

@@ -118,13 +118,4 @@ class SnipesRepository:
         ]
 
     async def delete_all_for_user(self, user_id: str) -> int:
-        count = 0
-        async with self.table.batch_deleter() as keys:
-            async for item in self.table.query_all(
-                KeyConditionExpression="userId = :u",
-                ExpressionAttributeValues={":u": {"S": user_id}},
-                ProjectionExpression="userId, bidId",
-            ):
-                keys.append(item)
-                count += 1
-        return count
+        return await self.table.delete_partition(user_id, "bidId")

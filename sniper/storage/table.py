@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -57,11 +57,16 @@ class DynamoTable:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    @asynccontextmanager
-    async def batch_deleter(self) -> AsyncIterator[list[dict[str, Any]]]:
-        """Collect keys; they are deleted in batches of 25 when the block ends."""
-        keys: list[dict[str, Any]] = []
-        yield keys
+    async def delete_partition(self, user_id: str, sort_key: str) -> int:
+        """Delete every item of the caller's partition; returns how many there were."""
+        keys = [
+            item
+            async for item in self.query_all(
+                KeyConditionExpression="userId = :u",
+                ExpressionAttributeValues={":u": {"S": user_id}},
+                ProjectionExpression=f"userId, {sort_key}",
+            )
+        ]
         for start in range(0, len(keys), 25):
             requests: list[Any] = [
                 {"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]
@@ -71,3 +76,4 @@ class DynamoTable:
                 with translated_errors():
                     result = await self.client.batch_write_item(RequestItems=pending)
                 pending = dict(result.get("UnprocessedItems", {}))
+        return len(keys)
