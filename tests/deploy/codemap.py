@@ -218,7 +218,7 @@ def _direct_actions(
         found |= {action for action in ops.get(name, ()) if action.startswith(tuple(prefixes))}
     for call in _attribute_calls(function):
         found |= helpers.get(call.func.attr, frozenset())  # type: ignore[union-attr]
-    # `async with table.batch_deleter()` / `async for ... in table.query_all()` are not awaited.
+    # `async for ... in table.query_all()` is iterated, not awaited.
     return found
 
 
