@@ -35,6 +35,21 @@ class Entrypoint:
         return self._loop.run_until_complete(self._app(event, context))
 
 
+class ClosingApp:
+    """An app and what it must release when its container is retired (see `close_app`)."""
+
+    def __init__(self, handle: App, *closers: Callable[[], Awaitable[None]]) -> None:
+        self.handle = handle
+        self._closers = closers
+
+    async def __call__(self, event: Event, context: Any) -> Any:
+        return await self.handle(event, context)
+
+    async def aclose(self) -> None:
+        for close in reversed(self._closers):
+            await close()
+
+
 async def close_app(app: App) -> None:
     """Release what a built app holds (clients, sessions), if it says how: `app.aclose()`.
 

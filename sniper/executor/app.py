@@ -17,7 +17,7 @@ from sniper.executor.engine import BidExecutor, ExecutorConfig, Hooks
 from sniper.executor.timing import NS_PER_S, Clock
 from sniper.lean.aws import LeanAwsClients
 from sniper.lean.ebay_http import LeanEbayHttp
-from sniper.runtime import App, ClientSource
+from sniper.runtime import App, ClientSource, ClosingApp
 from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
@@ -87,11 +87,12 @@ async def build_executor(
 
 async def build(environ: Mapping[str, str]) -> App:
     settings = load_settings(ExecutorSettings, environ)
-    executor = await build_executor(settings, LeanAwsClients.for_settings(settings))
+    clients = LeanAwsClients.for_settings(settings)
+    executor = await build_executor(settings, clients)
 
     async def app(event: dict[str, Any], context: Any) -> Any:
         due = from_mapping(event, SnipeDue)
         result = await executor.run(due, context)
         return {"bidId": due.bid_id, "result": result.value}
 
-    return app
+    return ClosingApp(app, clients.close, executor.close)

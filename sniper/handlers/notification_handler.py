@@ -13,7 +13,7 @@ from sniper.config import NotificationSettings, load_settings
 from sniper.events import LinkNeedsRenewal, NotifierEvent, SnipeOutcome, from_mapping
 from sniper.notifications.notifier import Notifier
 from sniper.notifications.postmark import PostmarkMailer
-from sniper.runtime import App, Entrypoint, Event
+from sniper.runtime import App, ClosingApp, Entrypoint, Event
 from sniper.secrets import PostmarkSecret, SecretsReader
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
@@ -59,7 +59,7 @@ async def build(environ: Mapping[str, str]) -> App:
         data: dict[str, Any] = msgspec.to_builtins(result)
         return data
 
-    return app
+    return ClosingApp(app, clients.close)
 
 
 handler = Entrypoint(build)

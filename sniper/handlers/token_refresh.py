@@ -18,7 +18,7 @@ from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth
-from sniper.runtime import App, Entrypoint, Event
+from sniper.runtime import App, ClosingApp, Entrypoint, Event
 from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.services.token_refresh import TokenRefresh
@@ -62,7 +62,7 @@ async def build(environ: Mapping[str, str]) -> App:
         logger.info("token refresh finished", extra=report)
         return report
 
-    return app
+    return ClosingApp(app, clients.close, http.close)
 
 
 handler = Entrypoint(build)
