@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The whole stack, a live demonstration through the public API (about 90 s), then the API keeps
+# serving until Ctrl-C.
 run: $(STAMP)
-	$(BIN)/sniper local
+	$(BIN)/sniper local --demo
 
 test: lint typecheck sam-cli pytest
 

@@ -1,5 +1,6 @@
-"""The `sniper` command: `sniper local` runs the whole stack on this machine, `sniper token` signs
-the demo user in and prints a fresh ID token for calling the local API."""
+"""The `sniper` command: `sniper local` runs the whole stack on this machine (with `--demo`, a
+live demonstration first), `sniper demo` runs that demonstration on a fresh stack and exits, and
+`sniper token` signs the demo user in and prints a fresh ID token for calling the local API."""
 
 from __future__ import annotations
 
@@ -9,12 +10,22 @@ import contextlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import sys
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sniper.local.stack import LocalStack, StackOptions, sign_in
+import aiohttp
+
+from sniper.demo.driver import DemoError, Endpoints
+from sniper.demo.script import FAST, STANDARD, Script, script
+from sniper.demo.session import run_demo
+from sniper.local.stack import LOCAL_TIMING, LocalStack, StackOptions, sign_in
+from sniper.local.template import Template
+
+T = TypeVar("T")
 
 DEFAULT_STATE_FILE = Path(".sniper-local") / "state.json"
 DEFAULT_MAIL_DIR = Path(".sniper-local") / "mail"
@@ -38,6 +49,26 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MAIL_DIR,
         help=f"where the Postmark sink stores emails (default {DEFAULT_MAIL_DIR})",
     )
+    local.add_argument(
+        "--demo", action="store_true", help="run the live demonstration first, then keep serving"
+    )
+    local.add_argument(
+        "--deployed-timing",
+        action="store_true",
+        help="schedule snipes as deployed (about 2 minutes ahead, on a 60 s grid) instead of "
+        "the local profile (15 s ahead, 1 s grid)",
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="run the live demonstration on a fresh local stack and exit "
+        "(status 0 when every snipe settled as scripted)",
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=3000, help="the API gateway's port (0: any)")
+    for command in (local, demo):
+        command.add_argument(
+            "--fast", action="store_true", help="demo auctions closing within 30 s (tests)"
+        )
     token = commands.add_parser("token", help="print a fresh ID token for the local demo user")
     token.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE)
     token.add_argument("--username", help="another user of the local pool (default: demo)")
@@ -50,34 +81,136 @@ def main(argv: list[str] | None = None) -> int:
             api_port=args.port,
             state_file=args.state_file,
             postmark_dir=args.mail_dir,
+            function_overrides=_overrides(local_timing=not args.deployed_timing, quiet=args.demo),
         )
-        return asyncio.run(_serve(options))
+        return asyncio.run(_serve(options, _script(args.fast) if args.demo else None))
+    if args.command == "demo":
+        options = StackOptions(
+            host=args.host,
+            api_port=args.port,
+            function_overrides=_overrides(local_timing=True, quiet=True),
+        )
+        return asyncio.run(_demo(options, _script(args.fast)))
     if args.command == "token":
         return _print_token(args.state_file, args.username, args.password, access=args.access)
     return 2
 
 
-async def _serve(options: StackOptions) -> int:
+def _overrides(*, local_timing: bool, quiet: bool) -> dict[str, dict[str, str]]:
+    overrides = {name: dict(env) for name, env in LOCAL_TIMING.items()} if local_timing else {}
+    if quiet:
+        # The demo tells the story itself; the functions' INFO logs (on stdout, as on Lambda)
+        # would drown it and break the live table.
+        for spec in Template.load().functions():
+            overrides.setdefault(spec.logical_id, {})["LOG_LEVEL"] = "WARNING"
+    return overrides
+
+
+def _script(fast: bool) -> Script:
+    return script(FAST if fast else STANDARD)
+
+
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _start(options: StackOptions) -> LocalStack | None:
     stack = LocalStack(options)
     try:
         await stack.__aenter__()
     except OSError as exc:
         # Most likely the API port is taken (another `sniper local`, or a frontend dev server).
         print(f"Cannot start the local stack: {exc}", file=sys.stderr)
+        return None
+    return stack
+
+
+async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> tuple[bool, T | None]:
+    """(True, result) when `work` finished, (False, None) when `stop` came first."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False, None
+    return True, task.result()
+
+
+async def _demonstrate(stack: LocalStack, demo: Script, stop: asyncio.Event) -> bool | None:
+    """Run the demo on the stack: True / False as it went as scripted or not; None if it was
+    interrupted or could not run."""
+    described = stack.describe()
+    print(
+        f"The local stack is up (API {described['apiUrl']}).",
+        *timing_lines(described),
+        sep="\n",
+        flush=True,
+    )
+    live = sys.stdout.isatty()
+    color = live and not os.environ.get("NO_COLOR")
+    width = shutil.get_terminal_size().columns
+    endpoints = Endpoints.from_described(described)
+    demo_run = run_demo(endpoints, demo, sys.stdout, live=live, color=color, width=width)
+    try:
+        finished, as_scripted = await _unless_stopped(demo_run, stop)
+    except (DemoError, aiohttp.ClientError) as exc:
+        print(f"The demo could not go on: {exc}", file=sys.stderr, flush=True)
+        return None
+    return as_scripted if finished else None
+
+
+async def _serve(options: StackOptions, demo: Script | None = None) -> int:
+    stop = _stop_on_signals()
+    stack = await _start(options)
+    if stack is None:
         return 1
     try:
-        print(usage(stack.describe(), options.state_file), flush=True)
-        await stop.wait()
+        if demo is not None:
+            await _demonstrate(stack, demo, stop)
+            print(flush=True)
+        if not stop.is_set():
+            print(usage(stack.describe(), options.state_file), flush=True)
+            await stop.wait()
         print("Stopping...", file=sys.stderr, flush=True)
     finally:
         await stack.__aexit__(None, None, None)
     print("Stopped.", file=sys.stderr)
     return 0
+
+
+async def _demo(options: StackOptions, demo: Script) -> int:
+    stop = _stop_on_signals()
+    stack = await _start(options)
+    if stack is None:
+        return 1
+    try:
+        as_scripted = await _demonstrate(stack, demo, stop)
+    finally:
+        await stack.__aexit__(None, None, None)
+    return 0 if as_scripted else 1
+
+
+def timing_lines(described: Mapping[str, Any]) -> list[str]:
+    """How early the bid executor is woken before each close, here and as deployed."""
+    timing = described["snipeTiming"]
+    lead, grid = timing["leadSeconds"], timing["precisionSeconds"]
+    deployed = timing["deployed"]
+    woken = f"Timing: the bid executor wakes {lead} s before each close, on a {grid} s grid"
+    if (lead, grid) == (deployed["leadSeconds"], deployed["precisionSeconds"]):
+        return [f"{woken}, as deployed."]
+    return [
+        f"{woken} (the local",
+        f"        profile; deployed, it wakes {deployed['leadSeconds']} s before, on EventBridge "
+        f"Scheduler's {deployed['precisionSeconds']} s grid).",
+    ]
 
 
 def usage(described: dict[str, Any], state_file: Path | None) -> str:
@@ -102,6 +235,8 @@ def usage(described: dict[str, Any], state_file: Path | None) -> str:
         )
     if state_file is not None:
         lines.append(f"  State file              {state_file}")
+    if "snipeTiming" in described:
+        lines += ["", *timing_lines(described)]
     lines += [
         "",
         "Get a token for the demo user and call the API (from this directory, another terminal):",

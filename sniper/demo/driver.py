@@ -138,7 +138,11 @@ class DemoDriver:
         ends_at_ns: int,
         buy_it_now_price: str | None = None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"title": title, "startPrice": start_price, "endsAt": iso(ends_at_ns)}
+        body: dict[str, Any] = {
+            "title": title,
+            "startPrice": start_price,
+            "endsAt": iso(ends_at_ns),
+        }
         if buy_it_now_price is not None:
             body["buyItNowPrice"] = buy_it_now_price
         auction: dict[str, Any] = await self.sim("POST", "/sim/auctions", body)

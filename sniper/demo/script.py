@@ -77,9 +77,6 @@ class Script:
     def lasts_s(self) -> float:
         return max(lot.closes_s for lot in self.lots)
 
-    def lot(self, key: str) -> Lot:
-        return next(lot for lot in self.lots if lot.key == key)
-
 
 @dataclass(frozen=True)
 class Pace:
@@ -129,7 +126,7 @@ def script(pace: Pace = STANDARD) -> Script:
         Lot(
             key="lens-1",
             title="Summicron 50mm f/2 lens",
-            story="group of two lenses (win 1): closes first",
+            story="the group (win 1 of 2): closes first",
             start_price="12.00",
             closes_s=pace.group_first,
             max_bid="40.00",
@@ -143,7 +140,7 @@ def script(pace: Pace = STANDARD) -> Script:
         Lot(
             key="body",
             title="Leica M6 body",
-            story="a rival's lower maximum, placed early",
+            story="a rival's lower maximum, bid early",
             start_price="10.00",
             closes_s=pace.early_rival,
             max_bid="45.00",
@@ -156,7 +153,7 @@ def script(pace: Pace = STANDARD) -> Script:
         Lot(
             key="rollei",
             title="Rolleiflex 2.8F",
-            story="someone uses Buy It Now first",
+            story="someone buys it now first",
             start_price="50.00",
             closes_s=pace.buy_it_now,
             max_bid="90.00",
@@ -173,7 +170,7 @@ def script(pace: Pace = STANDARD) -> Script:
         Lot(
             key="lens-2",
             title="Summilux 35mm f/1.4 lens",
-            story="group of two lenses (win 1): closes second",
+            story="the group (win 1 of 2): closes second",
             start_price="15.00",
             closes_s=pace.group_second,
             max_bid="45.00",
@@ -189,7 +186,7 @@ def script(pace: Pace = STANDARD) -> Script:
         Lot(
             key="hasselblad",
             title="Hasselblad 500C/M",
-            story="a rival's higher maximum, in the last seconds",
+            story="a rival's higher maximum, last-second",
             start_price="20.00",
             closes_s=pace.last_second,
             max_bid="60.00",
