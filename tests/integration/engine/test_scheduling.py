@@ -4,6 +4,7 @@ won auction with five deliveries of the same schedule."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
@@ -160,17 +161,23 @@ async def test_from_schedule_to_won_auction_with_five_deliveries(world: World) -
     functions = world.functions
     assert functions.url is not None
     user = await world.linked_user("sniper_e2e")
-    auction = await world.sim.auction(5.0)
+    # Room for a slow set-up: were the fire time (close - lead) already past when scheduling,
+    # the adapter would dispatch at once instead of creating the schedule under test.
+    auction = await world.sim.auction(9.0)
     await world.sim.rival(auction["itemId"], "rival", "20.00")
     snipe = await world.snipe(user, auction, offset=1.5)
     adapter, clients = await _adapter(world.aws, functions.url, lead=3)
     try:
         await adapter.schedule(snipe)
+        assert _schedules(world.aws) == [schedule_name(snipe)]
     finally:
         await clients.close()
-    async with LocalScheduler(
-        world.aws, functions, duplicate_deliveries=5, poll_interval=0.5
-    ) as scheduler:
+    async with (
+        asyncio.timeout(30),
+        LocalScheduler(
+            world.aws, functions, duplicate_deliveries=5, poll_interval=0.5
+        ) as scheduler,
+    ):
         await scheduler.wait_for_firings(1)
         await functions.drain()  # the five executor invocations, run by the local runtime
     assert functions.invocations.count(("BidExecutorFunction", "Event")) == 5
