@@ -1,7 +1,8 @@
 """The floor: the least a client can do to land a bid at an instant from Python.
 
-One already-open keep-alive socket, the request pre-built as bytes, a coarse asyncio sleep to a
-couple of milliseconds before the instant, a busy wait on `time.time_ns()`, one write. No
+One already-open keep-alive socket, the request pre-built as bytes, a coarse asyncio sleep to
+the executor's own coarse margin before the instant (the loop's wake-up may be that late on a
+busy machine), a busy wait on `time.time_ns()`, one write. No
 latency compensation, no bookkeeping: whatever error this shows is the machine's and the
 simulator's, not the executor's.
 """
@@ -13,7 +14,7 @@ import time
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-COARSE_MARGIN_NS = 2_000_000
+from sniper.executor.timing import COARSE_MARGIN_NS
 
 
 class FloorShot(NamedTuple):

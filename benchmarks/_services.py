@@ -74,6 +74,12 @@ def _spawn(args: list[str]) -> Child:
     return Child(process, line)
 
 
+def pin(process: subprocess.Popen[str], cpus: set[int]) -> None:
+    """Keep a child on these CPUs (Linux only; a no-op elsewhere)."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(process.pid, cpus)
+
+
 def start_simulator() -> tuple[Child, str]:
     """`python -m sniper.ebaysim --port 0` with the local app credentials; (child, base URL)."""
     child = _spawn(

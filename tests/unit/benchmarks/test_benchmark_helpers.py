@@ -27,12 +27,6 @@ def test_nearest_rank_percentiles() -> None:
     assert percentile(values, 0) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_common.percentile rounds rank q*n/100 + 0.5 half-to-even, so an integral rank "
-    "k lands on k+1 when k is odd: the p99 of 100 samples is the maximum, not the 99th value "
-    "(nearest rank is ceil(q*n/100)); reported to the lead, not changed here",
-)
 def test_the_p99_of_a_hundred_samples_is_the_99th() -> None:
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 99) == 99
