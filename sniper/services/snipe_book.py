@@ -112,7 +112,7 @@ class SnipeBook:
         self._check_biddable(item, request.max_bid, offset, now)
         live = [
             s
-            for s in await self.snipes.all_for_user(user_id)
+            for s in await self.snipes.ending_after(user_id, now)
             if s.item_id == item.item_id and s.status not in TERMINAL
         ]
         if live:

@@ -112,6 +112,21 @@ class SnipesRepository:
             )
         ]
 
+    async def ending_after(self, user_id: str, after_ms: int) -> list[Snipe]:
+        """The caller's snipes on auctions closing at or after `after_ms`: a read that stays
+        small however long the user's history grows (a range on the byAuctionEnd index)."""
+        return [
+            _from_item(item)
+            async for item in self.table.query_all(
+                IndexName="byAuctionEnd",
+                KeyConditionExpression="userId = :u AND auctionEndTime >= :after",
+                ExpressionAttributeValues={
+                    ":u": {"S": user_id},
+                    ":after": {"N": str(after_ms // 1000)},
+                },
+            )
+        ]
+
     async def in_group(self, user_id: str, group_id: str) -> list[Snipe]:
         return [
             s for s in await self.all_for_user(user_id) if s.group and s.group.group_id == group_id

@@ -134,3 +134,18 @@ async def test_group_members_are_found(snipes_repo: SnipesRepository) -> None:
     b = await snipes_repo.create(make_snipe(group=BidGroup(group_id="g", max_wins=1)))
     await snipes_repo.create(make_snipe())
     assert {s.bid_id for s in await snipes_repo.in_group("user-1", "g")} == {a.bid_id, b.bid_id}
+
+
+async def test_ending_after_reads_only_upcoming_auctions(snipes_repo: SnipesRepository) -> None:
+    now = now_ms()
+    past = [
+        await snipes_repo.create(make_snipe(auction_end_ms=now - i * 60_000)) for i in (1, 2, 3)
+    ]
+    upcoming = await snipes_repo.create(make_snipe(auction_end_ms=now + 60_000))
+    await snipes_repo.create(make_snipe(user_id="someone-else", auction_end_ms=now + 60_000))
+    found = await snipes_repo.ending_after("user-1", now)
+    assert [s.bid_id for s in found] == [upcoming.bid_id]
+    assert {s.bid_id for s in await snipes_repo.all_for_user("user-1")} == {
+        upcoming.bid_id,
+        *(s.bid_id for s in past),
+    }
