@@ -107,8 +107,8 @@ class Watchlist:
             user_id, lambda token: self.trading.watch_list(token, marketplace_id)
         )
         items.sort(key=_order)
-        sniped = snipes_by_item(await self.snipes.all_for_user(user_id))
         window = items[offset : offset + limit]
+        sniped = snipes_by_item(await self._snipes_for(user_id, [i.end_ms for i in window]))
         end = offset + len(window)
         return WatchlistPage(
             entries=[WatchlistEntry(item=i, snipe=sniped.get(i.item_id)) for i in window],
@@ -123,7 +123,7 @@ class Watchlist:
         except ItemNotFound:
             raise NotFound(f"eBay has no item {rest_id}", field="itemId") from None
         ended = item.item_end_ms is not None and item.item_end_ms <= self.clock_ms()
-        sniped = snipes_by_item(await self.snipes.all_for_user(user_id))
+        sniped = snipes_by_item(await self._snipes_for(user_id, [item.item_end_ms]))
         return ItemDetail(
             item=item,
             ended=ended,
@@ -141,6 +141,15 @@ class Watchlist:
         except Unauthorized:
             fresh = await self.tokens.refresh(await self.users.require(user_id))
             return await call(fresh.access_token)
+
+    async def _snipes_for(self, user_id: str, ends_ms: list[int | None]) -> list[Snipe]:
+        """Every snipe that can be on these items: a snipe carries its item's close, so none
+        closes before the earliest of them (a bounded read, however long the user's history)."""
+        if not ends_ms:
+            return []
+        if any(end is None for end in ends_ms):
+            return await self.snipes.all_for_user(user_id)
+        return await self.snipes.ending_after(user_id, min(e for e in ends_ms if e is not None))
 
     @staticmethod
     def _offset(user_id: str, marketplace_id: str, cursor: str | None) -> int:

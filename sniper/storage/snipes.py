@@ -128,8 +128,17 @@ class SnipesRepository:
         ]
 
     async def in_group(self, user_id: str, group_id: str) -> list[Snipe]:
+        """The caller's snipes in one bid group (filtered by DynamoDB, not decoded and dropped:
+        the executor polls this while an earlier sibling settles)."""
         return [
-            s for s in await self.all_for_user(user_id) if s.group and s.group.group_id == group_id
+            _from_item(item)
+            async for item in self.table.query_all(
+                IndexName="byAuctionEnd",
+                KeyConditionExpression="userId = :u",
+                FilterExpression="#group.groupId = :g",
+                ExpressionAttributeNames={"#group": "group"},
+                ExpressionAttributeValues={":u": {"S": user_id}, ":g": {"S": group_id}},
+            )
         ]
 
     async def delete_all_for_user(self, user_id: str) -> int:

@@ -150,6 +150,21 @@ async def link_ebay(api: ApiApps, sim: Sim, user: str, username: str) -> ApiResp
     return callback
 
 
+async def snipe_via_api(
+    api: ApiApps, user: str, item_id: str, max_bid: str = "20.00"
+) -> ApiResponse:
+    """A snipe set as the frontend sets one (POST /bids, USD); it must be accepted."""
+    created = await api.request(
+        BIDS,
+        "POST",
+        "/bids",
+        user=user,
+        body={"itemId": item_id, "maxBid": {"value": max_bid, "currency": "USD"}},
+    )
+    assert created.status == 201, created.body
+    return created
+
+
 @pytest.fixture
 def user_id() -> str:
     import uuid

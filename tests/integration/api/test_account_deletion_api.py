@@ -23,7 +23,7 @@ from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from tests.factories import make_history, make_snipe
-from tests.integration.api.conftest import BIDS, ApiApps, Sim, link_ebay
+from tests.integration.api.conftest import ApiApps, Sim, link_ebay, snipe_via_api
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -79,14 +79,7 @@ async def test_a_signed_notice_removes_that_ebay_users_data(
     await link_ebay(api, sim, other_user_id, "staying_buyer")
     for who in (user_id, other_user_id):
         auction = await sim.auction()
-        created = await api.request(
-            BIDS,
-            "POST",
-            "/bids",
-            user=who,
-            body={"itemId": auction["itemId"], "maxBid": {"value": "20.00", "currency": "USD"}},
-        )
-        assert created.status == 201
+        await snipe_via_api(api, who, auction["itemId"])
     await history_repo.record(
         make_history(await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON)))
     )

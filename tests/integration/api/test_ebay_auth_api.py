@@ -9,7 +9,7 @@ from sniper.local.aws import LOCAL_RU_NAME, LocalAws
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from tests.factories import make_snipe
-from tests.integration.api.conftest import BIDS, EBAY_OAUTH, ApiApps, Sim, link_ebay
+from tests.integration.api.conftest import EBAY_OAUTH, ApiApps, Sim, link_ebay, snipe_via_api
 
 
 async def _consent_code(
@@ -148,14 +148,7 @@ async def test_unlink_cancels_pending_snipes_and_lists_them(
 ) -> None:
     await link_ebay(api, sim, user_id, "buyer_one")
     auction = await sim.auction()
-    created = await api.request(
-        BIDS,
-        "POST",
-        "/bids",
-        user=user_id,
-        body={"itemId": auction["itemId"], "maxBid": {"value": "30.00", "currency": "USD"}},
-    )
-    assert created.status == 201, created.body
+    created = await snipe_via_api(api, user_id, auction["itemId"], max_bid="30.00")
     settled = await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON))
     scheduler = local_aws.client("scheduler")
     group = local_aws.refs["ScheduleGroup"]

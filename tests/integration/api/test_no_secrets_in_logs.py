@@ -12,7 +12,7 @@ import pytest
 from sniper.local.aws import LOCAL_CLIENT_SECRET, LocalAws
 from sniper.storage.users import UsersRepository
 from sniper.vault import TokenVault
-from tests.integration.api.conftest import BIDS, EBAY_OAUTH, WISHLIST, ApiApps, Sim
+from tests.integration.api.conftest import BIDS, EBAY_OAUTH, WISHLIST, ApiApps, Sim, snipe_via_api
 
 
 class Everything(logging.Handler):
@@ -92,14 +92,7 @@ async def test_link_and_snipe_log_no_secret(
     assert linked.status == 200
     auction = await sim.auction()
     await sim.watch("quiet_buyer", [auction["legacyItemId"]])
-    created = await api.request(
-        BIDS,
-        "POST",
-        "/bids",
-        user=user_id,
-        body={"itemId": auction["itemId"], "maxBid": {"value": "30.00", "currency": "USD"}},
-    )
-    assert created.status == 201
+    await snipe_via_api(api, user_id, auction["itemId"], max_bid="30.00")
     watched = await api.request(WISHLIST, "GET", "/wishlist/items", user=user_id)
     assert watched.status == 200
     refused = await api.request(

@@ -8,7 +8,13 @@ from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from tests.factories import make_history, make_snipe
-from tests.integration.api.conftest import BIDS, USER_MANAGEMENT, ApiApps, Sim, link_ebay
+from tests.integration.api.conftest import (
+    USER_MANAGEMENT,
+    ApiApps,
+    Sim,
+    link_ebay,
+    snipe_via_api,
+)
 from tests.support.http_events import claims_for, http_event
 
 
@@ -67,14 +73,7 @@ async def test_delete_account_removes_everything_and_is_idempotent(
 ) -> None:
     await link_ebay(api, sim, user_id, "leaving_buyer")
     auction = await sim.auction()
-    created = await api.request(
-        BIDS,
-        "POST",
-        "/bids",
-        user=user_id,
-        body={"itemId": auction["itemId"], "maxBid": {"value": "20.00", "currency": "USD"}},
-    )
-    assert created.status == 201
+    await snipe_via_api(api, user_id, auction["itemId"])
     await history_repo.record(
         make_history(await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON)))
     )

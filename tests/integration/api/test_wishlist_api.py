@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.api.conftest import BIDS, WISHLIST, ApiApps, Sim, link_ebay
+from tests.integration.api.conftest import WISHLIST, ApiApps, Sim, link_ebay, snipe_via_api
 
 
 async def test_watch_list_is_ordered_paged_and_marks_snipes(
@@ -14,14 +14,7 @@ async def test_watch_list_is_ordered_paged_and_marks_snipes(
     soon = await sim.auction(title="Soon", endsInSeconds=3600)
     await sim.rival(soon["itemId"], "rival", "15.00")
     await sim.watch("watcher", [fixed["legacyItemId"], late["legacyItemId"], soon["legacyItemId"]])
-    sniped = await api.request(
-        BIDS,
-        "POST",
-        "/bids",
-        user=user_id,
-        body={"itemId": late["itemId"], "maxBid": {"value": "50.00", "currency": "USD"}},
-    )
-    assert sniped.status == 201
+    sniped = await snipe_via_api(api, user_id, late["itemId"], max_bid="50.00")
 
     first = await api.request(
         WISHLIST, "GET", "/wishlist/items", user=user_id, query={"limit": "2"}
