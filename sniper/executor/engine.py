@@ -36,6 +36,7 @@ from sniper.executor.claim import Claim, LeaseLost, Refusal, acquire
 from sniper.executor.fire import SEND_MARGIN_NS, fire
 from sniper.executor.groups import resolve_group
 from sniper.executor.prepare import OfferRequests, check_item, ours, warm_up
+from sniper.executor.steps import Step, StepHook
 from sniper.executor.timing import NS_PER_MS, NS_PER_S, Clock, SystemClock, one_way_latency_ns
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
@@ -89,6 +90,7 @@ class Hooks:
 
     claimed: Callable[[Snipe], None] | None = None
     sent: Callable[[], None] | None = None
+    step: StepHook | None = None
 
 
 @dataclass
@@ -181,6 +183,7 @@ class BidExecutor:
         state = _Run(claimed, deadline, context.function_name)
         heartbeat = _spawn(claimed.heartbeat())
         try:
+            await self._step(Step.CLAIMED, claimed.snipe)
             await self._work(state)
         except LeaseLost:
             log.warning("snipe %s: lease lost, stopping", due.bid_id)
@@ -200,6 +203,10 @@ class BidExecutor:
             if state.connection is not None:
                 await state.connection.close()
         return Result.DONE
+
+    async def _step(self, step: Step, snipe: Snipe) -> None:
+        if self.hooks.step is not None:
+            await self.hooks.step(step, snipe)
 
     def _fits(self, snipe: Snipe, deadline_ns: int) -> bool:
         return snipe.auction_end_ms * NS_PER_MS + NS_PER_S <= deadline_ns
@@ -289,6 +296,7 @@ class BidExecutor:
 
     async def _check_auction(self, run: _Run) -> bool:
         """Re-read the auction shortly before the instant; False when the snipe was finished."""
+        await self._step(Step.WAITING, run.snipe)
         for _ in range(3):
             await run.claim.pause_until(run.target_ns - self.config.prepare_lead_ns)
             snipe = run.snipe
@@ -344,6 +352,7 @@ class BidExecutor:
         send_at = run.target_ns - latency_ns
         if move_to_bidding:
             await run.claim.pause_until(send_at - NS_PER_S)
+            await self._step(Step.BEFORE_FIRE, run.snipe)
             lease_until = run.snipe.auction_end_ms + self.config.lease_ms
             await run.claim.move(S.BIDDING, lease_until_ms=lease_until)
             # Keep the connection warm across the write (and reopen it now if it went idle).
@@ -358,6 +367,7 @@ class BidExecutor:
             refresh_token=lambda: self._refresh(run),
             on_sent=self.hooks.sent,
         )
+        await self._step(Step.SENT, run.snipe)
         run.timing = TimingReport(
             auction_end_ns=run.close_ns,
             target_ns=run.target_ns,
@@ -434,9 +444,11 @@ class BidExecutor:
         self, run: _Run, outcome: SnipeStatus, reason: str | None, *, final_price: Any = None
     ) -> None:
         timing = run.timing or TimingReport(auction_end_ns=run.close_ns, target_ns=run.target_ns)
+        await self._step(Step.BEFORE_SETTLE_WRITE, run.snipe)
         await settle.finish(
             run.claim, self.history, self.notify, outcome,
             reason=reason, timing=timing, final_price=final_price,
+            after_write=lambda final: self._step(Step.SETTLED, final),
         )  # fmt: skip
 
 

@@ -106,6 +106,7 @@ async def finish(
     reason: str | None,
     timing: TimingReport | None,
     final_price: Money | None = None,
+    after_write: Callable[[Snipe], Awaitable[None]] | None = None,
 ) -> Snipe:
     """Record the final outcome: history entry, final state, notification."""
     snipe = claim.snipe
@@ -128,5 +129,7 @@ async def finish(
         )
     )
     final = await claim.move(outcome, reason=reason)
+    if after_write is not None:
+        await after_write(final)
     await tell(notify, outcome_event(final, timing, final_price))
     return final
