@@ -49,6 +49,7 @@ from benchmarks._timing import (
     first_arrivals,
     level_row,
 )
+from sniper.aws_clients import AwsClients
 from sniper.config import ExecutorSettings, load_settings
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
@@ -56,6 +57,7 @@ from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.domain.user import User
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
+from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth, UserTokens
 from sniper.ebay.offer import (
     bidding_path,
@@ -67,10 +69,8 @@ from sniper.ebay.wire import WarmConnection
 from sniper.ebaysim.clock import iso_ms
 from sniper.ebaysim.state import USER_SCOPES
 from sniper.events import SnipeDue
-from sniper.executor.app import build_executor
+from sniper.executor.app import EXECUTOR_RETRIES, build_executor
 from sniper.executor.engine import BidExecutor, Result
-from sniper.lean.aws import LeanAwsClients
-from sniper.lean.ebay_http import LeanEbayHttp
 from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
 from sniper.local.context import LocalLambdaContext
 from sniper.local.lambdas import LocalFunctions
@@ -299,7 +299,9 @@ async def run_level(world: World, concurrency: int, waves: int) -> tuple[Samples
         "SETTLE_TIMEOUT_SECONDS": "10",
     })  # fmt: skip
     settings = load_settings(ExecutorSettings, environment)
-    clients = [LeanAwsClients.for_settings(settings) for _ in range(concurrency)]
+    clients = [
+        AwsClients.for_settings(settings, retries=EXECUTOR_RETRIES) for _ in range(concurrency)
+    ]
     executors = [await build_executor(settings, c) for c in clients]
     ours, floor = Samples(), Samples()
     try:
@@ -349,9 +351,9 @@ async def measure(
     aws.ebay_base_url = sim_url
     functions = NotificationSink(aws)
     await functions.start()
-    setup_clients = LeanAwsClients(region=aws.region, endpoint_url=aws.endpoint)
+    setup_clients = AwsClients(region=aws.region, endpoint_url=aws.endpoint)
     http = aiohttp.ClientSession(base_url=sim_url)
-    eb_http = LeanEbayHttp()
+    eb_http = EbayHttp()
     try:
         dynamodb = await setup_clients.get("dynamodb")
         users = UsersRepository(DynamoTable(dynamodb, aws.refs["UsersTable"]))

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal, TypeVar
 
 import msgspec
+
+from sniper.domain.instants import DEFAULT as DEFAULT_TIMING
+from sniper.domain.instants import Timing
 
 EbayEnvironment = Literal["production", "sandbox", "local"]
 
@@ -77,6 +81,16 @@ class BidManagementSettings(EbaySettings, frozen=True, kw_only=True):
     schedule_lead_seconds: int = 120
     # EventBridge Scheduler fires on the minute; the local scheduler honours seconds (set 1).
     schedule_precision_seconds: int = 60
+    # The standby's schedule (a second, independent trigger per snipe): see instants.Timing.
+    standby_lead_seconds: int = 75
+
+    def timing(self) -> Timing:
+        return replace(
+            DEFAULT_TIMING,
+            schedule_lead_s=self.schedule_lead_seconds,
+            schedule_precision_s=self.schedule_precision_seconds,
+            standby_lead_s=self.standby_lead_seconds,
+        )
 
 
 class BidHistorySettings(BaseSettings, frozen=True, kw_only=True):
@@ -89,6 +103,7 @@ class ExecutorSettings(EbaySettings, frozen=True, kw_only=True):
     bid_history_table: str
     token_key_id: str
     notification_function_name: str
+    # A lease while far from the instant (near it, leases are short: sniper/domain/instants.py).
     lease_seconds: float = 30.0
     settle_grace_seconds: float = 2.0
     history_ttl_days: int = 400
@@ -98,11 +113,22 @@ class ExecutorSettings(EbaySettings, frozen=True, kw_only=True):
     settle_timeout_seconds: float = 60.0
     latency_probes: int = 3
 
+    def timing(self) -> Timing:
+        return replace(
+            DEFAULT_TIMING,
+            long_lease_ms=round(self.lease_seconds * 1000),
+            settle_grace_s=self.settle_grace_seconds,
+            prepare_lead_s=self.prepare_lead_seconds,
+            settle_timeout_s=self.settle_timeout_seconds,
+        )
+
 
 class NotificationSettings(BaseSettings, frozen=True, kw_only=True):
     users_table: str
-    # Read-only: a link-renewal email names the user's pending snipes.
+    # A link-renewal email names the user's pending snipes; the notice records live here too.
     bids_table: str
+    # The notifier notes when an outcome's email went out on its history entry.
+    bid_history_table: str
     postmark_secret_arn: str
     email_from: str
     # Local mode points this at the Postmark sink.

@@ -62,8 +62,7 @@ async def close_app(app: App) -> None:
 
 
 class ClientSource(Protocol):
-    """Where a function gets its AWS clients: `sniper.aws_clients.AwsClients` (aioboto3) or,
-    on the executor's lean path, `sniper.lean.aws.LeanAwsClients`."""
+    """Where a function gets its AWS clients: `sniper.aws_clients.AwsClients` (aiobotocore)."""
 
     async def get(self, service: Any) -> Any: ...
 

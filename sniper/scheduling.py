@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sniper.domain import instants
 from sniper.domain.errors import BusinessRuleViolation, UpstreamUnavailable
+from sniper.domain.instants import Timing
 from sniper.domain.snipe import Snipe
 from sniper.events import SnipeDue, encode
 
@@ -25,17 +27,19 @@ if TYPE_CHECKING:
     from types_aiobotocore_scheduler import EventBridgeSchedulerClient
 
 
-class SnipeScheduler(Protocol):
+class SnipeUnscheduler(Protocol):
+    async def unschedule(self, snipe: Snipe) -> None:
+        """Cancel what would fire (idempotent: a missing schedule is fine)."""
+        ...
+
+
+class SnipeScheduler(SnipeUnscheduler, Protocol):
     async def schedule(self, snipe: Snipe) -> str:
         """Arrange for the executor to be invoked for `snipe`; returns the schedule's name."""
         ...
 
     async def reschedule(self, snipe: Snipe) -> None:
         """The snipe's offset or max bid changed: update what will fire."""
-        ...
-
-    async def unschedule(self, snipe: Snipe) -> None:
-        """Cancel what would fire (idempotent: a missing schedule is fine)."""
         ...
 
 
@@ -47,6 +51,7 @@ SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 ATTEMPT_NUMBER = "<aws.scheduler.attempt-number>"
 
 _NAME_PREFIX = "snipe-"
+_STANDBY_PREFIX = "standby-"
 _NAME_MAX = 64
 _UNSAFE_NAME_CHARS = re.compile(r"[^0-9A-Za-z_.-]")
 # Where the close is written in the schedule's description (the local scheduler reads it back).
@@ -59,13 +64,22 @@ class TooCloseToClose(BusinessRuleViolation):
     code = "too_close_to_close"
 
 
-def schedule_name(snipe: Snipe) -> str:
-    """`snipe-<bidId>`: stable, so a retried create finds the one it made before."""
-    name = _NAME_PREFIX + _UNSAFE_NAME_CHARS.sub("-", snipe.bid_id)
+def _name(prefix: str, snipe: Snipe) -> str:
+    name = prefix + _UNSAFE_NAME_CHARS.sub("-", snipe.bid_id)
     if len(name) <= _NAME_MAX:
         return name
     digest = hashlib.sha256(snipe.bid_id.encode()).hexdigest()
-    return (_NAME_PREFIX + digest)[:_NAME_MAX]
+    return (prefix + digest)[:_NAME_MAX]
+
+
+def schedule_name(snipe: Snipe) -> str:
+    """`snipe-<bidId>`: stable, so a retried create finds the one it made before."""
+    return _name(_NAME_PREFIX, snipe)
+
+
+def standby_schedule_name(snipe: Snipe) -> str:
+    """`standby-<bidId>`: the snipe's second, independent trigger."""
+    return _name(_STANDBY_PREFIX, snipe)
 
 
 def at_expression(instant_ms: int) -> str:
@@ -89,13 +103,37 @@ def _system_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class EventBridgeSnipeScheduler:
-    """One one-time schedule per snipe, firing `lead_seconds` (or a little more) before the close.
+class ScheduleRemoval:
+    """Deleting a snipe's two schedules: all that functions which only ever cancel (account
+    removal, unlinking) need, and all they are allowed (no role to pass, no executor to name)."""
 
-    EventBridge Scheduler fires with `precision_seconds` granularity (60 s in AWS), so the fire
-    time is rounded down: the executor wakes between `lead` and `lead + precision` before the
-    close and waits the rest itself. A snipe created inside that window is handed to the
-    executor at once; one that must fire in less than `min_safe_seconds` is refused.
+    def __init__(self, scheduler_client: EventBridgeSchedulerClient, group_name: str) -> None:
+        self.scheduler = scheduler_client
+        self.group_name = group_name
+
+    async def unschedule(self, snipe: Snipe) -> None:
+        """Delete both schedules (idempotent: a missing schedule is fine)."""
+        for name in (snipe.schedule_name or schedule_name(snipe), standby_schedule_name(snipe)):
+            try:
+                await self.scheduler.delete_schedule(Name=name, GroupName=self.group_name)
+            except ClientError as exc:
+                if _error_code(exc) == "ResourceNotFoundException":
+                    continue  # fired already (and deleted itself), or never made
+                raise UpstreamUnavailable(
+                    "EventBridge Scheduler refused to delete the schedule"
+                ) from exc
+            except BotoCoreError as exc:
+                raise UpstreamUnavailable("EventBridge Scheduler is unreachable") from exc
+
+
+class EventBridgeSnipeScheduler(ScheduleRemoval):
+    """Two one-time schedules per snipe, at the instants sniper/domain/instants.py gives.
+
+    The primary's fires about `schedule_lead_s` before the close, the standby's later
+    (`standby_lead_s`); both on the scheduler's precision grid (60 s in AWS), so each arrives
+    between its lead and its lead plus one grid step early and waits the rest itself. A schedule
+    whose instant is already (nearly) due is replaced by an immediate asynchronous invocation;
+    a snipe that must fire sooner than `min_lead_ms` is refused.
     """
 
     def __init__(
@@ -107,30 +145,27 @@ class EventBridgeSnipeScheduler:
         role_arn: str,
         executor_arn: str,
         dlq_arn: str,
-        lead_seconds: int = 120,
-        precision_seconds: int = 60,
-        min_safe_seconds: float = 5.0,
+        timing: Timing = instants.DEFAULT,
         max_retry_attempts: int = 3,
         clock: Callable[[], int] = _system_clock_ms,
     ) -> None:
-        if not 1 <= precision_seconds <= 60:
-            raise ValueError("precision_seconds must be between 1 and 60")
-        self.scheduler = scheduler_client
+        if not 1 <= timing.schedule_precision_s <= 60:
+            raise ValueError("the schedule precision must be between 1 and 60 seconds")
+        super().__init__(scheduler_client, group_name)
         self.lambda_client = lambda_client
-        self.group_name = group_name
         self.role_arn = role_arn
         self.executor_arn = executor_arn
         self.dlq_arn = dlq_arn
-        self.lead_ms = lead_seconds * 1000
-        self.precision_ms = precision_seconds * 1000
-        self.min_safe_ms = int(min_safe_seconds * 1000)
+        self.timing = timing
         self.max_retry_attempts = max_retry_attempts
         self.clock = clock
 
     def fire_time_ms(self, snipe: Snipe) -> int:
-        """When the schedule fires: at least the lead before the close, on the precision grid."""
-        earliest = snipe.auction_end_ms - self.lead_ms
-        return earliest - earliest % self.precision_ms
+        """When the primary's schedule fires."""
+        return instants.primary_wake_ms(snipe.auction_end_ms, self.timing)
+
+    def standby_time_ms(self, snipe: Snipe) -> int:
+        return instants.standby_wake_ms(snipe.auction_end_ms, self.timing)
 
     async def schedule(self, snipe: Snipe) -> str:
         return await self._place(snipe, update=False)
@@ -138,36 +173,29 @@ class EventBridgeSnipeScheduler:
     async def reschedule(self, snipe: Snipe) -> None:
         await self._place(snipe, update=True)
 
-    async def unschedule(self, snipe: Snipe) -> None:
-        name = snipe.schedule_name or schedule_name(snipe)
-        try:
-            await self.scheduler.delete_schedule(Name=name, GroupName=self.group_name)
-        except ClientError as exc:
-            if _error_code(exc) == "ResourceNotFoundException":
-                return  # fired already (and deleted itself), or never made: either way gone
-            raise UpstreamUnavailable(
-                "EventBridge Scheduler refused to delete the schedule"
-            ) from exc
-        except BotoCoreError as exc:
-            raise UpstreamUnavailable("EventBridge Scheduler is unreachable") from exc
-
     async def _place(self, snipe: Snipe, *, update: bool) -> str:
         now = self.clock()
-        name = snipe.schedule_name or schedule_name(snipe)
-        if snipe.fire_at_ms - now < self.min_safe_ms:
+        if not instants.accepts_new(snipe.auction_end_ms, snipe.offset_seconds, now, self.timing):
             raise TooCloseToClose(
                 "the auction closes too soon to place this snipe safely "
-                f"(it must fire at least {self.min_safe_ms / 1000:g} s from now)"
+                f"(it must fire at least {self.timing.min_lead_ms / 1000:g} s from now)"
             )
-        fire_at = self.fire_time_ms(snipe)
-        # Inside the lead (or so close to it that the schedule could not be made in time):
-        # wake the executor now; it waits for the instant itself.
-        if fire_at <= now + self.min_safe_ms:
-            if update:
-                await self.unschedule(snipe)
-            await self._invoke_now(snipe)
-            return name
-        request = self._request(snipe, name, fire_at)
+        name = snipe.schedule_name or schedule_name(snipe)
+        for schedule, fire_at in (
+            (name, self.fire_time_ms(snipe)),
+            (standby_schedule_name(snipe), self.standby_time_ms(snipe)),
+        ):
+            # Inside the lead (or so close to it that the schedule could not be made in time):
+            # wake the executor now; it waits for the instant itself.
+            if fire_at <= now + self.timing.min_lead_ms:
+                if update:
+                    await self._delete(schedule)
+                await self._invoke_now(snipe)
+            else:
+                await self._put(self._request(snipe, schedule, fire_at), update=update)
+        return name
+
+    async def _put(self, request: dict[str, Any], *, update: bool) -> None:
         try:
             if update:
                 try:
@@ -190,7 +218,17 @@ class EventBridgeSnipeScheduler:
             ) from exc
         except BotoCoreError as exc:
             raise UpstreamUnavailable("EventBridge Scheduler is unreachable") from exc
-        return name
+
+    async def _delete(self, name: str) -> None:
+        try:
+            await self.scheduler.delete_schedule(Name=name, GroupName=self.group_name)
+        except ClientError as exc:
+            if _error_code(exc) != "ResourceNotFoundException":
+                raise UpstreamUnavailable(
+                    "EventBridge Scheduler refused to delete the schedule"
+                ) from exc
+        except BotoCoreError as exc:
+            raise UpstreamUnavailable("EventBridge Scheduler is unreachable") from exc
 
     def _request(self, snipe: Snipe, name: str, fire_at_ms: int) -> dict[str, Any]:
         due = msgspec.to_builtins(SnipeDue(user_id=snipe.user_id, bid_id=snipe.bid_id))
@@ -215,7 +253,7 @@ class EventBridgeSnipeScheduler:
                 "RetryPolicy": {
                     "MaximumRetryAttempts": self.max_retry_attempts,
                     # An event older than the lead is useless: the auction is over.
-                    "MaximumEventAgeInSeconds": max(60, min(86400, self.lead_ms // 1000)),
+                    "MaximumEventAgeInSeconds": max(60, min(86400, self.timing.schedule_lead_s)),
                 },
                 "DeadLetterConfig": {"Arn": self.dlq_arn},
             },

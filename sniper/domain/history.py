@@ -8,8 +8,22 @@ from sniper.domain.money import Money
 from sniper.domain.snipe import SnipeStatus
 
 
+class Attempt(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One placeProxyBid sent: when, and what came back (`status` None: no answer was read)."""
+
+    sent_ns: int
+    answered_ns: int | None = None
+    status: int | None = None
+    error_id: int | None = None
+
+
 class TimingReport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """Epoch nanoseconds for each instant; the latency is the one-way estimate used to aim."""
+    """Epoch nanoseconds for each instant; the latency is the one-way estimate used to aim.
+
+    `sent_ns`/`answered_ns` are those of the attempt that landed (or of the last one sent when
+    none is known to have landed); `landed_attempt` (1-based) is set only when it is known which
+    attempt eBay took, `tries` keeps every attempt.
+    """
 
     auction_end_ns: int
     target_ns: int  # when the bid should reach eBay: close - offset
@@ -17,6 +31,10 @@ class TimingReport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     answered_ns: int | None = None  # when eBay's answer arrived
     estimated_latency_ns: int | None = None
     attempts: int = 0
+    tries: tuple[Attempt, ...] = ()
+    landed_attempt: int | None = None
+    # Who fired: the invocation that claimed the snipe first, or one that took it over.
+    fired_by: str | None = None
 
     @property
     def round_trip_ns(self) -> int | None:
@@ -39,3 +57,5 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     reason: str | None = None
     timing: TimingReport | None = None
     group_id: str | None = None
+    # When the outcome's email was handed to Postmark (the notifier writes it once).
+    emailed_ms: int | None = None

@@ -41,7 +41,8 @@ class FailureReason(enum.StrEnum):
     TOKEN_REVOKED = "TOKEN_REVOKED"  # noqa: S105 - invalid_grant: the user must link again
     NOT_LINKED = "NOT_LINKED"
     BID_REJECTED = "BID_REJECTED"  # eBay refused for a reason retrying cannot fix
-    TOO_LATE = "TOO_LATE"  # woke up after the last safe instant
+    TOO_LATE = "TOO_LATE"  # the bid could no longer reach eBay before the close
+    EXECUTOR_LATE = "EXECUTOR_LATE"  # the executor arrived after the firing instant
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # placed, but eBay never told us the result
     INTERNAL = "INTERNAL"
 
@@ -54,7 +55,8 @@ TRANSITIONS: Final[dict[SnipeStatus, frozenset[SnipeStatus]]] = {
     S.SCHEDULED: frozenset({S.ARMED, S.CANCELLED, S.SKIPPED, S.FAILED}),
     S.ARMED: frozenset({S.BIDDING, S.CANCELLED, S.SKIPPED, S.FAILED}),
     # LOST from BIDDING: eBay said "bid too low" (120008), i.e. we were outbid before firing.
-    S.BIDDING: frozenset({S.PLACED, S.LOST, S.SKIPPED, S.FAILED}),
+    # WON/LOST from BIDDING: the bid's answer was lost; eBay's record after the close decides.
+    S.BIDDING: frozenset({S.PLACED, S.WON, S.LOST, S.SKIPPED, S.FAILED}),
     S.PLACED: frozenset({S.WON, S.LOST, S.FAILED}),
     **{terminal: frozenset() for terminal in TERMINAL},
 }
@@ -111,6 +113,9 @@ class Snipe(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     lease_expires_ms: int | None = None
     schedule_name: str | None = None
     placed_ms: int | None = None
+    # Outcome emails owed (PLACED, WON, ...), written in the same conditional write as the state
+    # they announce; whether each was sent is the notifier's record (docs/exactly-once.md).
+    notices_owed: tuple[str, ...] = ()
 
     @property
     def is_terminal(self) -> bool:
@@ -124,18 +129,26 @@ class Snipe(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     def can_move_to(self, target: SnipeStatus) -> bool:
         return target in TRANSITIONS[self.status]
 
-    def moved_to(self, target: SnipeStatus, *, now_ms: int, reason: str | None = None) -> Snipe:
-        """The next version of this snipe in `target`; an illegal move is an error, never a no-op."""
+    def moved_to(
+        self, target: SnipeStatus, *, now_ms: int, reason: str | None = None, notify: bool = False
+    ) -> Snipe:
+        """The next version of this snipe in `target`; an illegal move is an error, never a no-op.
+
+        `notify`: the move owes the user an email about it (recorded with the move itself)."""
         if not self.can_move_to(target):
             raise IllegalTransition(f"a {self.status} snipe cannot become {target}")
         if target in (S.SKIPPED, S.FAILED) and not reason:
             raise InvalidInput(f"moving to {target} needs a reason")
+        owed = self.notices_owed
+        if notify and target.value not in owed:
+            owed = (*owed, target.value)
         return msgspec.structs.replace(
             self,
             status=target,
             reason=reason if reason is not None else self.reason,
             version=self.version + 1,
             updated_ms=now_ms,
+            notices_owed=owed,
         )
 
     def edited(

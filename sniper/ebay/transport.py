@@ -1,7 +1,6 @@
 """What the eBay API modules need from HTTP: one `request` that returns a 2xx answer or raises.
 
-Two transports implement it: `sniper.ebay.http.EbayHttp` (aiohttp, for the API functions) and
-`sniper.lean.ebay_http.LeanEbayHttp` (asyncio streams, for the bid executor's lean path).
+`sniper.ebay.http.EbayHttp` (aiohttp) implements it; tests pass their own.
 """
 
 from __future__ import annotations

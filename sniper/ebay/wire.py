@@ -27,6 +27,14 @@ _MANAGED_HEADERS = frozenset({"host", "content-length", "connection", "transfer-
 _MAX_HEADERS = 200
 
 
+class AnswerLost(EbayUnavailable):
+    """The request was written, then no (complete) answer came back: eBay may have acted on it."""
+
+    def __init__(self, message: str, *, sent_ns: int) -> None:
+        super().__init__(message)
+        self.sent_ns = sent_ns
+
+
 class WireResponse(NamedTuple):
     status: int
     headers: dict[str, str]  # lower-cased names; repeated fields joined with ", "
@@ -169,6 +177,7 @@ class WarmConnection:
             assert self._writer is not None
             reader, writer = self._reader, self._writer
             no_body = prepared.startswith(b"HEAD ")
+            sent_ns = time.time_ns()
             try:
                 writer.write(prepared)
                 sent_ns = time.time_ns()
@@ -178,8 +187,9 @@ class WarmConnection:
                     body, framed = await _read_body(reader, head, no_body)
             except TimeoutError:
                 await self.close()
-                raise EbayUnavailable(
-                    f"{self._host_header} did not answer within {self._response_timeout_s}s"
+                raise AnswerLost(
+                    f"{self._host_header} did not answer within {self._response_timeout_s}s",
+                    sent_ns=sent_ns,
                 ) from None
             except (
                 OSError,
@@ -188,8 +198,9 @@ class WarmConnection:
                 ValueError,
             ) as exc:
                 await self.close()
-                raise EbayUnavailable(
-                    f"connection to {self._host_header} failed mid-request: {type(exc).__name__}"
+                raise AnswerLost(
+                    f"connection to {self._host_header} failed mid-request: {type(exc).__name__}",
+                    sent_ns=sent_ns,
                 ) from None
             if not (head.keep_alive and framed):
                 await self.close()

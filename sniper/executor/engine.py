@@ -1,15 +1,18 @@
-"""The flow of one snipe in the executor: claim, prepare, fire, settle. See DESIGN.md, step 3-4.
+"""The flow of one snipe in the executor: claim (or stand by), prepare, fire, settle.
 
-One `run` per invocation. What it does depends on the state it finds:
-- SCHEDULED: claim it (lease), then the whole flow.
-- ARMED / BIDDING / PLACED with an expired lease: an invocation died there; take over. BIDDING
-  means the bid may have left: ask eBay (getBidding) before ever sending again.
-- held by a live lease, or final: do nothing (a duplicate delivery).
+Every invocation, whatever woke it (the primary schedule, the standby schedule, a duplicate
+delivery, Lambda's retry, a hand-off), does the same thing with what it finds:
+- SCHEDULED, or in flight with an abandoned lease: claim it and run the flow from that state.
+  BIDDING means the bid may have left: ask eBay (getBidding) before ever sending again.
+- in flight under a live lease: stand by. Watch the lease, get ready near the instant (token,
+  warm connection), and take over the moment the holder stops renewing (a crash, a timeout).
+- final: make sure the email it owes was handed to the notifier, then stop.
+The instants (when to prepare, move to BIDDING, fire, settle; how long leases last; when a
+standby may take over) come from sniper/domain/instants.py; why this sends exactly once is in
+docs/exactly-once.md.
 
-Lambda's 300 s limit: the schedule fires up to lead + precision (~3 min) before the close. When
-the close (or the settle after it) lies beyond what this invocation can wait for, the snipe is
-handed to a fresh invocation of this function (an asynchronous self-invoke with the same
-SnipeDue) instead of being failed: the lease is released first, so the next one claims it at once.
+Lambda's 300 s limit: a snipe whose close (or settle) lies beyond what this invocation can wait
+for is handed to a fresh invocation of this function (an asynchronous self-invoke).
 """
 
 from __future__ import annotations
@@ -21,29 +24,34 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sniper.dispatch import Dispatch
-from sniper.domain.errors import EbayLinkBroken, EbayLinkRequired, NotFound, UpstreamUnavailable
+from sniper.domain import instants
+from sniper.domain.errors import EbayLinkBroken, EbayLinkRequired, UpstreamUnavailable
 from sniper.domain.history import TimingReport
+from sniper.domain.instants import NS_PER_MS, NS_PER_S, Timing
+from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, SkipReason, Snipe, SnipeStatus
 from sniper.ebay.browse import Item
-from sniper.ebay.errors import EbayError, EbayUnavailable, ItemNotFound
+from sniper.ebay.errors import EbayError, ItemNotFound
 from sniper.ebay.wire import WarmConnection
 from sniper.events import LinkNeedsRenewal, SnipeDue
 from sniper.executor import settle
-from sniper.executor.claim import Claim, LeaseLost, Refusal, acquire
-from sniper.executor.fire import SEND_MARGIN_NS, fire
+from sniper.executor.claim import Claim, LeaseLost, Refusal, acquire, peek
+from sniper.executor.fire import MAX_ATTEMPTS, Shot, Verdict, fire
 from sniper.executor.groups import resolve_group
 from sniper.executor.prepare import OfferRequests, check_item, ours, warm_up
 from sniper.executor.steps import Step, StepHook
-from sniper.executor.timing import NS_PER_MS, NS_PER_S, Clock, SystemClock, one_way_latency_ns
+from sniper.executor.timing import Clock, SystemClock, one_way_latency_ns
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
+from sniper.storage.notices import NoticesRepository
 from sniper.storage.snipes import SnipesRepository
 
 log = logging.getLogger(__name__)
 S = SnipeStatus
+T = TypeVar("T")
 
 
 class ItemReader(Protocol):
@@ -62,7 +70,7 @@ class Context(Protocol):
 class Result(enum.StrEnum):
     GONE = "gone"
     SETTLED = "settled"
-    HELD = "held"
+    HELD = "held"  # stood by until its own deadline; the holder was alive throughout
     LOST_LEASE = "lost_lease"
     HANDED_OFF = "handed_off"
     DONE = "done"
@@ -70,27 +78,31 @@ class Result(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ExecutorConfig:
-    lease_ms: int = 30_000
-    grace_ns: int = 2 * NS_PER_S
-    prepare_lead_ns: int = 8 * NS_PER_S
-    settle_timeout_ns: int = 60 * NS_PER_S
+    timing: Timing = instants.DEFAULT
     probes: int = 3
     # The access token must outlive the close by this much (the settle reads after it).
     token_margin_ms: int = 120_000
     # Stop this long before Lambda would kill the invocation.
     invocation_margin_ns: int = 5 * NS_PER_S
-    # What a settle needs at least after close + grace (one getBidding, the writes).
-    settle_min_ns: int = 3 * NS_PER_S
     group_poll_s: float = 0.5
+    max_attempts: int = MAX_ATTEMPTS
 
 
 @dataclass
 class Hooks:
-    """Observation points for tests (and metrics): called synchronously, must not block."""
+    """Observation points for tests, crash injection and metrics."""
 
     claimed: Callable[[Snipe], None] | None = None
     sent: Callable[[], None] | None = None
     step: StepHook | None = None
+
+
+@dataclass
+class Ready:
+    """What a snipe needs to fire at once: a token, a warm connection, the latency estimate."""
+
+    requests: OfferRequests
+    latency_ns: int
 
 
 @dataclass
@@ -100,10 +112,10 @@ class _Run:
     claim: Claim
     deadline_ns: int
     function_name: str
-    connection: WarmConnection | None = None
-    requests: OfferRequests | None = None
+    fired_by: str
+    ready: Ready | None = None
     timing: TimingReport | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    placed_untold: bool = False
 
     @property
     def snipe(self) -> Snipe:
@@ -111,11 +123,24 @@ class _Run:
 
     @property
     def close_ns(self) -> int:
-        return self.snipe.auction_end_ms * NS_PER_MS
+        return instants.close_ns(self.snipe.auction_end_ms)
 
     @property
     def target_ns(self) -> int:
-        return self.close_ns - round(self.snipe.offset_seconds * NS_PER_S)
+        return instants.target_ns(self.snipe.auction_end_ms, self.snipe.offset_seconds)
+
+    @property
+    def connection(self) -> WarmConnection | None:
+        return self.ready.requests.connection if self.ready else None
+
+
+@dataclass
+class _Standby:
+    """A standing-by invocation's preparation, kept for the takeover."""
+
+    ready: Ready | None = None
+    tried: bool = False
+    connections: list[WarmConnection] = field(default_factory=list)
 
 
 class _Handoff(Exception):
@@ -128,6 +153,7 @@ class BidExecutor:
         *,
         snipes: SnipesRepository,
         history: HistoryRepository,
+        notices: NoticesRepository,
         tokens: EbayTokens,
         browse: ItemReader,
         connect: Callable[[], WarmConnection],
@@ -140,6 +166,7 @@ class BidExecutor:
     ) -> None:
         self.snipes = snipes
         self.history = history
+        self.notices = notices
         self.tokens = tokens
         self.browse = browse
         self.connect = connect
@@ -147,6 +174,7 @@ class BidExecutor:
         self.redispatch = redispatch
         self.clock = clock or SystemClock()
         self.config = config or ExecutorConfig()
+        self.timing = self.config.timing
         self.hooks = hooks or Hooks()
         self._on_close = on_close
 
@@ -157,30 +185,61 @@ class BidExecutor:
 
     # ------------------------------------------------------------------ entry
     async def run(self, due: SnipeDue, context: Context) -> Result:
-        now = self.clock.now_ns()
         deadline = (
-            now
+            self.clock.now_ns()
             + context.get_remaining_time_in_millis() * NS_PER_MS
             - self.config.invocation_margin_ns
         )
-        # Peek first: a snipe whose close lies beyond this invocation is not claimed at all.
-        peek = await acquire_peek(self.snipes, due)
-        if isinstance(peek, Refusal):
-            return Result(peek.value)
-        if peek.status == S.SCHEDULED and not self._fits(peek, deadline):
-            await self._hop_later(peek, due, deadline, context.function_name)
+        found = await peek(self.snipes, due.user_id, due.bid_id)
+        if isinstance(found, Refusal):
+            return Result(found.value)
+        if found.is_terminal:
+            await self._hand_over_owed(found)
+            return Result.SETTLED
+        if found.status == S.SCHEDULED and not self._fits(found, deadline):
+            await self._hop_later(found, due, deadline, context.function_name)
             return Result.HANDED_OFF
         owner = f"{context.aws_request_id}/{secrets.token_hex(4)}"
-        claimed = await acquire(
-            self.snipes, due.user_id, due.bid_id,
-            owner=owner, lease_ms=self.config.lease_ms, clock=self.clock,
-        )  # fmt: skip
-        if isinstance(claimed, Refusal):
-            log.info("snipe %s not taken: %s", due.bid_id, claimed.value)
-            return Result(claimed.value)
+        standby = _Standby()
+        try:
+            while True:
+                claimed = await acquire(
+                    self.snipes, due.user_id, due.bid_id,
+                    owner=owner, clock=self.clock, timing=self.timing,
+                )  # fmt: skip
+                if isinstance(claimed, Claim):
+                    break
+                if claimed is Refusal.GONE:
+                    return Result.GONE
+                if claimed is Refusal.HELD:
+                    watched = await self._stand_by(due, deadline, standby)
+                    if watched is not None:
+                        return watched
+                    continue
+                settled = await peek(self.snipes, due.user_id, due.bid_id)
+                if isinstance(settled, Snipe):
+                    await self._hand_over_owed(settled)
+                return Result.SETTLED
+            return await self._run_claimed(claimed, due, context, deadline, standby.ready)
+        finally:
+            for connection in standby.connections:
+                if standby.ready is None or connection is not standby.ready.requests.connection:
+                    await connection.close()
+
+    async def _run_claimed(
+        self,
+        claimed: Claim,
+        due: SnipeDue,
+        context: Context,
+        deadline: int,
+        ready: Ready | None,
+    ) -> Result:
+        took_over = claimed.took_over
+        log.info("snipe %s claimed (%s)", due.bid_id, claimed.snipe.status)
         if self.hooks.claimed is not None:
             self.hooks.claimed(claimed.snipe)
-        state = _Run(claimed, deadline, context.function_name)
+        fired_by = "takeover" if took_over else "primary"
+        state = _Run(claimed, deadline, context.function_name, fired_by, ready=ready)
         heartbeat = _spawn(claimed.heartbeat())
         try:
             await self._step(Step.CLAIMED, claimed.snipe)
@@ -195,7 +254,7 @@ class BidExecutor:
             log.warning("snipe %s handed to a fresh invocation", due.bid_id)
             return Result.HANDED_OFF
         except Exception:
-            # Let Lambda's retry take over at once instead of waiting out the lease.
+            # Let a standby (or Lambda's retry) take over at once instead of waiting it out.
             await claimed.release()
             raise
         finally:
@@ -209,16 +268,75 @@ class BidExecutor:
             await self.hooks.step(step, snipe)
 
     def _fits(self, snipe: Snipe, deadline_ns: int) -> bool:
-        return snipe.auction_end_ms * NS_PER_MS + NS_PER_S <= deadline_ns
+        return instants.close_ns(snipe.auction_end_ms) + NS_PER_S <= deadline_ns
 
     async def _hop_later(
         self, snipe: Snipe, due: SnipeDue, deadline_ns: int, function_name: str
     ) -> None:
         """Sleep as long as useful, then pass the snipe on with a fresh time budget."""
-        target = snipe.fire_at_ms * NS_PER_MS - self.config.prepare_lead_ns - 30 * NS_PER_S
-        await self.clock.sleep(max(0, min(deadline_ns, target) - self.clock.now_ns()) / NS_PER_S)
+        target = instants.target_ns(snipe.auction_end_ms, snipe.offset_seconds)
+        wake = instants.prepare_ns(target, self.timing) - 30 * NS_PER_S
+        await self.clock.sleep(max(0, min(deadline_ns, wake) - self.clock.now_ns()) / NS_PER_S)
         log.warning("snipe %s closes beyond this invocation: handing it on", snipe.bid_id)
         await self.redispatch(function_name, SnipeDue(user_id=due.user_id, bid_id=due.bid_id))
+
+    async def _hand_over_owed(self, snipe: Snipe, *, at_once: bool = False) -> None:
+        now_ms = self.clock.now_ns() // NS_PER_MS
+        await settle.hand_over_owed(
+            snipe,
+            notices=self.notices,
+            history=self.history,
+            notify=self.notify,
+            now_ms=now_ms + (settle.HAND_OVER_AFTER_MS if at_once else 0),
+        )
+
+    # ------------------------------------------------------------------ standing by
+    async def _stand_by(self, due: SnipeDue, deadline_ns: int, standby: _Standby) -> Result | None:
+        """Watch a live lease until it is abandoned (None: try to take over) or the snipe is
+        settled; get ready to fire meanwhile, so a takeover near the instant loses no time."""
+        while True:
+            found = await peek(self.snipes, due.user_id, due.bid_id)
+            if isinstance(found, Refusal):
+                return Result(found.value)
+            if found.is_terminal:
+                await self._hand_over_owed(found)
+                return Result.SETTLED
+            now_ms = self.clock.now_ns() // NS_PER_MS
+            if found.status == S.SCHEDULED or instants.abandoned(
+                found.lease_expires_ms, now_ms, self.timing
+            ):
+                return None
+            target = instants.target_ms(found.auction_end_ms, found.offset_seconds)
+            if not standby.tried and now_ms * NS_PER_MS >= instants.prepare_ns(
+                target * NS_PER_MS, self.timing
+            ):
+                standby.tried = True
+                standby.ready = await self._get_ready(found, standby)
+            wake_ms = now_ms + instants.watch_interval_ms(now_ms, target, self.timing)
+            expires = found.lease_expires_ms
+            if expires is not None and now_ms < expires + self.timing.takeover_skew_ms < wake_ms:
+                wake_ms = expires + self.timing.takeover_skew_ms + 1
+            if wake_ms * NS_PER_MS >= deadline_ns:
+                log.info("snipe %s: standing by until this invocation's end", due.bid_id)
+                return Result.HELD
+            await self.clock.sleep(max(0, wake_ms * NS_PER_MS - self.clock.now_ns()) / NS_PER_S)
+
+    async def _get_ready(self, snipe: Snipe, standby: _Standby) -> Ready | None:
+        """A standby's preparation: best effort, it holds no lease and decides nothing."""
+        try:
+            token = await self.tokens.access_token(
+                snipe.user_id, valid_until_ms=snipe.auction_end_ms + self.config.token_margin_ms
+            )
+            connection = self.connect()
+            standby.connections.append(connection)
+            requests = OfferRequests(connection, snipe, token)
+            warm = await warm_up(requests, self.config.probes)
+        except (EbayError, EbayLinkBroken, EbayLinkRequired, UpstreamUnavailable) as error:
+            log.info("snipe %s: standby could not get ready (%s)", snipe.bid_id, error)
+            return None
+        if warm.unauthorized or not warm.round_trips_ns:
+            return None
+        return Ready(requests, one_way_latency_ns(warm.round_trips_ns))
 
     # ------------------------------------------------------------------ the flow
     async def _work(self, run: _Run) -> None:
@@ -228,17 +346,21 @@ class BidExecutor:
             case S.BIDDING:
                 await self._bidding_taken_over(run)
             case S.PLACED:
-                await self._settle(run)
+                await self._settle(run, placed=True)
             case _:
                 log.error("claimed %s in unexpected state %s", run.snipe.bid_id, run.snipe.status)
 
     async def _armed(self, run: _Run) -> None:
+        if not instants.can_send(self.clock.now_ns(), 0, run.close_ns, self.timing):
+            # Woken after the last instant a bid could still arrive: say so, do not guess.
+            await self._finish(run, S.FAILED, FailureReason.EXECUTOR_LATE)
+            return
         token = await self._token(run)
         if token is None:
             return
         skip = await resolve_group(
             run.claim, self.snipes, self.clock,
-            give_up_ns=run.target_ns - self.config.prepare_lead_ns,
+            give_up_ns=run.target_ns - round(self.timing.prepare_lead_s * NS_PER_S),
             poll_seconds=self.config.group_poll_s,
         )  # fmt: skip
         if skip is not None:
@@ -246,11 +368,16 @@ class BidExecutor:
             return
         if not await self._check_auction(run):
             return
-        requests = self._requests(run, token)
-        latency = await self._warm(run, requests)
-        if latency is None:
-            return
-        await self._fire(run, requests, latency, move_to_bidding=True)
+        ready = run.ready
+        if ready is None or not ready.requests.connection.is_open:
+            ready = await self._warm(run, token)
+            if ready is None:
+                return
+            run.ready = ready
+        else:
+            ready.requests.snipe = run.snipe
+            ready.requests.use_token(token)
+        await self._fire(run, ready, move_to_bidding=True)
 
     async def _token(self, run: _Run) -> str | None:
         """The user's access token, valid past the close; None when the snipe was finished."""
@@ -294,24 +421,40 @@ class BidExecutor:
             except Exception:
                 log.exception("could not ask %s to link eBay again", user.user_id)
 
+    async def _before(self, deadline_ns: int, work: Awaitable[T]) -> T | None:
+        """`work`, unless it is still running at `deadline_ns` (then None)."""
+        left = max(0.05, (deadline_ns - self.clock.now_ns()) / NS_PER_S)
+        try:
+            return await asyncio.wait_for(work, timeout=left)
+        except TimeoutError:
+            return None
+
     async def _check_auction(self, run: _Run) -> bool:
         """Re-read the auction shortly before the instant; False when the snipe was finished."""
         await self._step(Step.WAITING, run.snipe)
         for _ in range(3):
-            await run.claim.pause_until(run.target_ns - self.config.prepare_lead_ns)
+            await run.claim.pause_until(instants.prepare_ns(run.target_ns, self.timing))
             snipe = run.snipe
+            # A late start must not miss the instant for a slow re-read: bid on what we know.
+            latest = instants.bidding_ns(run.target_ns, self.timing)
             try:
-                item = await self.browse.get_item(
-                    snipe.item_id, marketplace_id=snipe.marketplace_id
+                item = await self._before(
+                    latest,
+                    self.browse.get_item(snipe.item_id, marketplace_id=snipe.marketplace_id),
                 )
             except ItemNotFound:
                 await self._finish(run, S.SKIPPED, SkipReason.AUCTION_ENDED_EARLY)
                 return False
-            except (EbayUnavailable, EbayError) as error:
-                # Browse being down is no reason to miss the auction: bid on what we know.
+            except (EbayError, UpstreamUnavailable) as error:
                 log.warning("could not re-read %s (%s); bidding anyway", snipe.item_id, error)
                 return True
+            if item is None:
+                log.warning("re-reading %s took too long; bidding anyway", snipe.item_id)
+                return True
             verdict = check_item(snipe, item, self.clock.now_ns() // NS_PER_MS)
+            if verdict.late:
+                await self._finish(run, S.FAILED, FailureReason.EXECUTOR_LATE)
+                return False
             if verdict.skip is not None:
                 await self._finish(run, S.SKIPPED, verdict.skip)
                 return False
@@ -328,14 +471,12 @@ class BidExecutor:
                 raise _Handoff
         return True
 
-    def _requests(self, run: _Run, token: str) -> OfferRequests:
-        if run.connection is None:
-            run.connection = self.connect()
-        run.requests = OfferRequests(run.connection, run.snipe, token)
-        return run.requests
-
-    async def _warm(self, run: _Run, requests: OfferRequests) -> int | None:
-        """Open and measure the connection; the one-way latency estimate, or None if finished."""
+    async def _warm(self, run: _Run, token: str) -> Ready | None:
+        """Open and measure the connection; None when the snipe was finished meanwhile."""
+        if run.ready is not None:
+            await run.ready.requests.connection.close()
+        requests = OfferRequests(self.connect(), run.snipe, token)
+        run.ready = Ready(requests, 0)  # so the connection is closed however this ends
         warm = await warm_up(requests, self.config.probes)
         if warm.unauthorized:
             try:
@@ -344,95 +485,157 @@ class BidExecutor:
                 await self._link_broken(run)
                 return None
             warm = await warm_up(requests, self.config.probes)
-        return one_way_latency_ns(warm.round_trips_ns)
+        return Ready(requests, one_way_latency_ns(warm.round_trips_ns))
 
     async def _fire(
-        self, run: _Run, requests: OfferRequests, latency_ns: int, *, move_to_bidding: bool
+        self,
+        run: _Run,
+        ready: Ready,
+        *,
+        move_to_bidding: bool,
+        max_attempts: int | None = None,
     ) -> None:
-        send_at = run.target_ns - latency_ns
+        claim = run.claim
+        send_at = max(instants.send_ns(run.target_ns, ready.latency_ns), self.clock.now_ns())
         if move_to_bidding:
-            await run.claim.pause_until(send_at - NS_PER_S)
+            await claim.pause_until(instants.bidding_ns(send_at, self.timing))
             await self._step(Step.BEFORE_FIRE, run.snipe)
-            lease_until = run.snipe.auction_end_ms + self.config.lease_ms
-            await run.claim.move(S.BIDDING, lease_until_ms=lease_until)
+            await claim.move(S.BIDDING)
             # Keep the connection warm across the write (and reopen it now if it went idle).
             with contextlib.suppress(EbayError):
-                await requests.bidding()
+                await ready.requests.bidding()
+        send_at = max(send_at, self.clock.now_ns())
+        await claim.pause_until(send_at - (self.timing.quiet_before_send_ms + 50) * NS_PER_MS)
+        await claim.cover_shot(send_at)
         shot = await fire(
-            requests,
+            ready.requests,
             clock=self.clock,
             send_at_ns=send_at,
             close_ns=run.close_ns,
-            latency_ns=latency_ns,
+            latency_ns=ready.latency_ns,
             refresh_token=lambda: self._refresh(run),
-            on_sent=self.hooks.sent,
+            may_send=claim.holds,
+            max_attempts=max_attempts or self.config.max_attempts,
+            timing=self.timing,
+            on_first_send=self.hooks.sent,
+        )
+        run.timing = self._report(run, shot, ready.latency_ns)
+        log.info(
+            "snipe %s fired: %s after %d attempt(s)",
+            run.snipe.bid_id,
+            shot.verdict,
+            shot.attempts,
         )
         await self._step(Step.SENT, run.snipe)
-        run.timing = TimingReport(
+        await self._after_shot(run, shot)
+
+    def _report(self, run: _Run, shot: Shot, latency_ns: int) -> TimingReport:
+        landed = shot.landed_attempt
+        shown = shot.tries[landed - 1] if landed else (shot.tries[-1] if shot.tries else None)
+        return TimingReport(
             auction_end_ns=run.close_ns,
             target_ns=run.target_ns,
-            sent_ns=shot.sent_ns,
-            answered_ns=shot.answered_ns,
+            sent_ns=shown.sent_ns if shown else None,
+            answered_ns=shown.answered_ns if shown else None,
             estimated_latency_ns=latency_ns,
             attempts=shot.attempts,
+            tries=shot.tries,
+            landed_attempt=landed,
+            fired_by=run.fired_by,
         )
-        log.info(
-            "snipe %s fired: %s after %d attempt(s)", run.snipe.bid_id, shot.outcome, shot.attempts
-        )
-        if shot.outcome != S.PLACED:
-            await self._finish(run, shot.outcome, shot.reason)
-            return
-        placed_ms = (shot.answered_ns or self.clock.now_ns()) // NS_PER_MS
-        await run.claim.move(S.PLACED, placed_ms=placed_ms)
-        await settle.tell(self.notify, settle.outcome_event(run.snipe, run.timing))
-        await self._settle(run)
+
+    async def _after_shot(self, run: _Run, shot: Shot) -> None:
+        match shot.verdict:
+            case Verdict.PLACED:
+                placed_ms = (
+                    run.timing.answered_ns if run.timing and run.timing.answered_ns else None
+                ) or self.clock.now_ns()
+                await run.claim.move(S.PLACED, notify=True, placed_ms=placed_ms // NS_PER_MS)
+                await self._tell_placed(run)
+                await self._settle(run, placed=True)
+            case Verdict.UNKNOWN:
+                log.warning("snipe %s: the bid's answer was lost; eBay will tell", run.snipe.bid_id)
+                await self._settle(run, placed=False, failure=shot.reason)
+            case Verdict.LOST:
+                await self._finish(run, S.LOST, shot.reason)
+            case Verdict.SKIPPED:
+                await self._finish(run, S.SKIPPED, shot.reason)
+            case Verdict.FAILED:
+                await self._finish(run, S.FAILED, shot.reason)
+
+    async def _tell_placed(self, run: _Run) -> None:
+        """The "bid placed" email: its failure must not stop the settle (it is retried there)."""
+        try:
+            await self.notify(settle.outcome_event(run.snipe, S.PLACED.value, run.timing))
+        except UpstreamUnavailable:
+            log.warning("snipe %s: the placed email will be handed over later", run.snipe.bid_id)
+            run.placed_untold = True
 
     async def _bidding_taken_over(self, run: _Run) -> None:
         """A predecessor died in BIDDING: the bid may be on eBay. Ask before sending again."""
         token = await self._token(run)
         if token is None:
             return
-        requests = self._requests(run, token)
-        warm = await warm_up(requests, self.config.probes)
-        if warm.unauthorized:
-            try:
-                requests.use_token(await self._refresh(run))
-            except EbayLinkBroken:
-                await self._link_broken(run)
+        ready = run.ready
+        if ready is None or not ready.requests.connection.is_open:
+            ready = await self._warm(run, token)
+            if ready is None:
                 return
-            warm = await warm_up(requests, self.config.probes)
-        if not warm.round_trips_ns:
-            # eBay did not tell us; sending blind could bid twice.
-            await self._finish(run, S.FAILED, FailureReason.OUTCOME_UNKNOWN)
-            return
-        if ours(warm.bidding, run.snipe):
+            run.ready = ready
+        else:
+            ready.requests.use_token(token)
+        bidding, answered = await self._ask_bidding(ready)
+        if answered and ours(bidding, run.snipe):
             log.info("snipe %s: our bid already stands; recording it", run.snipe.bid_id)
-            run.timing = TimingReport(auction_end_ns=run.close_ns, target_ns=run.target_ns)
-            await run.claim.move(S.PLACED, placed_ms=self.clock.now_ns() // NS_PER_MS)
-            await settle.tell(self.notify, settle.outcome_event(run.snipe, run.timing))
-            await self._settle(run)
+            run.timing = TimingReport(
+                auction_end_ns=run.close_ns, target_ns=run.target_ns, fired_by="predecessor"
+            )
+            await run.claim.move(S.PLACED, notify=True, placed_ms=self.clock.now_ns() // NS_PER_MS)
+            await self._tell_placed(run)
+            await self._settle(run, placed=True)
             return
-        latency = one_way_latency_ns(warm.round_trips_ns)
-        if self.clock.now_ns() + latency + SEND_MARGIN_NS >= run.close_ns:
-            await self._finish(run, S.FAILED, FailureReason.TOO_LATE)
+        if not instants.can_send(self.clock.now_ns(), ready.latency_ns, run.close_ns, self.timing):
+            # Too late to send; whether the predecessor's bid landed, eBay says after the close.
+            await self._settle(run, placed=False, failure=FailureReason.TOO_LATE)
             return
-        await self._fire(run, requests, latency, move_to_bidding=False)
+        # eBay shows no bid of ours (or cannot tell): send once more. The same maximum cannot
+        # land twice (eBay keeps one maximum per bidder), and one try keeps the total polite.
+        await self._fire(run, ready, move_to_bidding=False, max_attempts=1)
 
-    async def _settle(self, run: _Run) -> None:
-        await run.claim.pause_until(run.close_ns + self.config.grace_ns)
-        requests = run.requests
-        if requests is None:
+    async def _ask_bidding(self, ready: Ready) -> tuple[Any, bool]:
+        try:
+            bidding, _ = await ready.requests.bidding()
+        except (EbayError, UpstreamUnavailable):
+            return None, False
+        return bidding, True
+
+    async def _settle(self, run: _Run, *, placed: bool, failure: str | None = None) -> None:
+        """After the close: eBay's record decides (WON/LOST, the final price; FAILED only when
+        eBay shows no bid of ours)."""
+        await run.claim.pause_until(instants.settle_ns(run.close_ns, self.timing))
+        ready = run.ready
+        if ready is None:
             token = await self._token_for_settle(run)
-            requests = self._requests(run, token)
-        wanted = run.close_ns + self.config.settle_timeout_ns
+            ready = Ready(OfferRequests(self.connect(), run.snipe, token), 0)
+            run.ready = ready
+        wanted = instants.settle_deadline_ns(run.close_ns, self.timing)
         give_up = min(wanted, run.deadline_ns)
-        outcome, price, reason = await settle.read_outcome(
-            requests, clock=self.clock, give_up_ns=give_up,
+        record = await settle.read_record(
+            ready.requests, clock=self.clock, give_up_ns=give_up,
             refresh_token=lambda: self._refresh(run),
         )  # fmt: skip
-        if outcome == S.FAILED and give_up < wanted:
-            raise _Handoff  # out of time here, not out of patience
-        await self._finish(run, outcome, reason, final_price=price)
+        if record is None:
+            if give_up < wanted:
+                raise _Handoff  # out of time here, not out of patience
+            await self._finish(run, S.FAILED, FailureReason.OUTCOME_UNKNOWN)
+            return
+        if placed or record.ours:
+            if not placed and run.timing is not None:
+                run.timing = _landed_by_elimination(run.timing)
+            outcome = S.WON if record.won else S.LOST
+            await self._finish(run, outcome, None, final_price=record.price)
+            return
+        await self._finish(run, S.FAILED, failure or FailureReason.EBAY_UNAVAILABLE)
 
     async def _token_for_settle(self, run: _Run) -> str:
         try:
@@ -441,23 +644,38 @@ class BidExecutor:
             return ""  # getBidding will answer 401; the settle records OUTCOME_UNKNOWN
 
     async def _finish(
-        self, run: _Run, outcome: SnipeStatus, reason: str | None, *, final_price: Any = None
+        self,
+        run: _Run,
+        outcome: SnipeStatus,
+        reason: str | None,
+        *,
+        final_price: Money | None = None,
     ) -> None:
         timing = run.timing or TimingReport(auction_end_ns=run.close_ns, target_ns=run.target_ns)
         await self._step(Step.BEFORE_SETTLE_WRITE, run.snipe)
-        await settle.finish(
+        final = await settle.finish(
             run.claim, self.history, self.notify, outcome,
             reason=reason, timing=timing, final_price=final_price,
             after_write=lambda final: self._step(Step.SETTLED, final),
         )  # fmt: skip
+        if run.placed_untold:
+            await self._hand_over_owed(final, at_once=True)
 
 
-async def acquire_peek(snipes: SnipesRepository, due: SnipeDue) -> Snipe | Refusal:
-    try:
-        snipe = await snipes.get(due.user_id, due.bid_id)
-    except NotFound:
-        return Refusal.GONE
-    return Refusal.SETTLED if snipe.is_terminal else snipe
+def _landed_by_elimination(timing: TimingReport) -> TimingReport:
+    """eBay holds our bid and only one attempt could have placed it: that one landed."""
+    import msgspec
+
+    candidates = [i for i, t in enumerate(timing.tries, 1) if t.status is None or t.status >= 500]
+    if len(candidates) != 1:
+        return timing
+    landed = timing.tries[candidates[0] - 1]
+    return msgspec.structs.replace(
+        timing,
+        landed_attempt=candidates[0],
+        sent_ns=landed.sent_ns,
+        answered_ns=landed.answered_ns,
+    )
 
 
 def _spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:

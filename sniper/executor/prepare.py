@@ -36,14 +36,17 @@ END_TOLERANCE_MS = 1000
 class ItemVerdict(NamedTuple):
     skip: SkipReason | None = None
     new_end_ms: int | None = None  # the auction's end moved: adopt it
+    late: bool = False  # it closed when expected: we are the ones who came too late
 
 
 def check_item(snipe: Snipe, item: Item, now_ms: int) -> ItemVerdict:
     """Decide from a fresh getItem whether the snipe should still fire, and when."""
     end = item.item_end_ms
     if end is not None and end <= now_ms:
-        # Over already, before its time. Buy It Now is only possible while nobody has bid.
-        bought = item.bid_count == 0 and end < snipe.auction_end_ms - END_TOLERANCE_MS
+        if end >= snipe.auction_end_ms - END_TOLERANCE_MS:
+            return ItemVerdict(late=True)
+        # Over before its time. Buy It Now is only possible while nobody has bid.
+        bought = item.bid_count == 0
         return ItemVerdict(
             SkipReason.ENDED_BY_BUY_IT_NOW if bought else SkipReason.AUCTION_ENDED_EARLY
         )

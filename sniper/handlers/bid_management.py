@@ -26,8 +26,7 @@ async def build(environ: Mapping[str, str]) -> App:
         role_arn=settings.scheduler_role_arn,
         executor_arn=settings.bid_executor_function_arn,
         dlq_arn=settings.executor_dlq_arn,
-        lead_seconds=settings.schedule_lead_seconds,
-        precision_seconds=settings.schedule_precision_seconds,
+        timing=settings.timing(),
     )
     book = SnipeBook(
         users=await wire.users_repository(clients, settings.users_table),

@@ -10,11 +10,11 @@ from sniper.api.routes import ebay_auth
 from sniper.aws_clients import AwsClients
 from sniper.config import EbayOAuthSettings, load_settings
 from sniper.runtime import App, Entrypoint
+from sniper.scheduling import ScheduleRemoval
 from sniper.services.ebay_linking import EbayLinking
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.services.oauth_state import OAuthStates, StateKeySource
 from sniper.services.profiles import Profiles
-from sniper.services.schedule_removal import ScheduleRemoval
 from sniper.vault import TokenVault
 
 

@@ -15,6 +15,8 @@ from sniper.notifications.notifier import Notifier
 from sniper.notifications.postmark import PostmarkMailer
 from sniper.runtime import App, ClosingApp, Entrypoint, Event
 from sniper.secrets import PostmarkSecret, SecretsReader
+from sniper.storage.history import HistoryRepository
+from sniper.storage.notices import NoticesRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
 from sniper.storage.users import UsersRepository
@@ -39,6 +41,8 @@ async def build(environ: Mapping[str, str]) -> App:
             timeout_s=settings.postmark_timeout_seconds,
         ),
         snipes=SnipesRepository(DynamoTable(dynamodb, settings.bids_table)),
+        notices=NoticesRepository(DynamoTable(dynamodb, settings.bids_table)),
+        history=HistoryRepository(DynamoTable(dynamodb, settings.bid_history_table)),
     )
 
     async def app(event: Event, context: Any) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from sniper.api.routes import account_deletion, openapi, users
 from sniper.aws_clients import AwsClients
 from sniper.config import UserManagementSettings, load_settings
 from sniper.runtime import App, Entrypoint
+from sniper.scheduling import ScheduleRemoval
 from sniper.secrets import EbayAppSecret
 from sniper.services.account_removal import AccountRemoval
 from sniper.services.ebay_notices import AccountDeletionNotices
 from sniper.services.ebay_public_keys import EbayPublicKeys
 from sniper.services.profiles import Profiles
-from sniper.services.schedule_removal import ScheduleRemoval
 
 
 async def build(environ: Mapping[str, str]) -> App:

@@ -4,6 +4,12 @@ It accepts what postmarker sends (`POST /email`, `POST /email/batch`, with the
 X-Postmark-Server-Token header), answers as Postmark does, and writes each message as a JSON file
 into a directory, named so that sorting the names gives the order of arrival. Tests (and a
 developer running the local stack) read them back with `messages()`.
+
+Like Postmark it answers the outbound message search (`GET /messages/outbound`, with
+`metadata_<field>=<value>` filters), which the notifier uses to learn whether an email whose
+answer it lost was sent. Faults can be injected as for the eBay simulator: `fail_next(...)`
+makes the next messages be accepted and then answered late (past the client's timeout) or with
+a 500, the two ways an email gets sent while its sender believes it failed.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ import asyncio
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -27,6 +34,16 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return web.json_response({"ErrorCode": code, "Message": message}, status=status)
 
 
+@dataclass
+class SinkFault:
+    """The next `count` messages are stored, then answered `late` (after `delay_s`) or with a
+    500 (`error`): the sender cannot tell that they were sent."""
+
+    kind: Literal["late", "error"]
+    count: int = 1
+    delay_s: float = 15.0
+
+
 class PostmarkSink:
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
@@ -34,6 +51,7 @@ class PostmarkSink:
         self._runner: web.AppRunner | None = None
         self._last_ns = 0
         self._arrived = asyncio.Condition()
+        self._faults: list[SinkFault] = []
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -41,6 +59,7 @@ class PostmarkSink:
         app = web.Application()
         app.router.add_post("/email", self._single)
         app.router.add_post("/email/batch", self._batch)
+        app.router.add_get("/messages/outbound", self._search)
         self._runner, self.url = await serve(app, host, port)
         return self.url
 
@@ -58,6 +77,19 @@ class PostmarkSink:
     def clear(self) -> None:
         for path in self.directory.glob("*.json"):
             path.unlink()
+        self._faults.clear()
+
+    def fail_next(self, fault: SinkFault) -> None:
+        self._faults.append(fault)
+
+    def _take_fault(self) -> SinkFault | None:
+        while self._faults and self._faults[0].count <= 0:
+            self._faults.pop(0)
+        if not self._faults:
+            return None
+        fault = self._faults[0]
+        fault.count -= 1
+        return fault
 
     async def wait_for(self, count: int, timeout_s: float = 5.0) -> list[dict[str, Any]]:
         """Wait until at least `count` messages are stored (for senders that do not wait)."""
@@ -77,7 +109,51 @@ class PostmarkSink:
         if not isinstance(message, dict):
             return _error(422, 402, "Invalid JSON: expected one message object")
         answer = await self._accept(message)
+        if answer["ErrorCode"] == 0:
+            fault = self._take_fault()
+            if fault is not None and fault.kind == "late":
+                await asyncio.sleep(fault.delay_s)  # the injected fault itself: an answer late
+            elif fault is not None:
+                return _error(500, 0, "Internal server error (injected after the message was kept)")
         return web.json_response(answer, status=200 if answer["ErrorCode"] == 0 else 422)
+
+    async def _search(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        try:
+            count = int(request.query["count"])
+            offset = int(request.query["offset"])
+        except (KeyError, ValueError):
+            return _error(422, 701, "count and offset are required query parameters.")
+        wanted = {
+            name.removeprefix("metadata_"): value
+            for name, value in request.query.items()
+            if name.startswith("metadata_")
+        }
+        if len(wanted) > 1:
+            return _error(422, 701, "You can only search by a single metadata field at a time.")
+        found = [
+            m
+            for m in reversed(self.messages())
+            if all((m.get("Metadata") or {}).get(k) == v for k, v in wanted.items())
+        ]
+        page = [
+            {
+                "MessageID": m["MessageID"],
+                "To": [{"Email": m["To"], "Name": None}],
+                "Recipients": [m["To"]],
+                "ReceivedAt": m["SubmittedAt"],
+                "From": m["From"],
+                "Subject": m.get("Subject"),
+                "Tag": m.get("Tag"),
+                "Status": "Sent",
+                "Metadata": m.get("Metadata") or {},
+                "MessageStream": m.get("MessageStream", "outbound"),
+            }
+            for m in found[offset : offset + count]
+        ]
+        return web.json_response({"TotalCount": len(found), "Messages": page})
 
     async def _batch(self, request: web.Request) -> web.Response:
         refused = self._check(request)

@@ -1,34 +1,57 @@
-"""The notification use case: one event -> at most one email, as the user chose.
+"""The notification use case: one event -> at most one email, as the user chose, exactly once.
 
 The recipient is the user's email in the Users table (never an address from the event). A user
 who turned a kind of email off gets nothing; a user who no longer exists gets nothing.
+
+Outcome emails are idempotent per snipe and outcome (docs/exactly-once.md): the notifier claims a
+notice record (storage/notices.py) before it sends, sends with the record's key as Postmark
+metadata, and marks the record SENT. A retried invocation (the mail was accepted but the answer
+was lost, or the process died after sending) finds the claim; once the claim is old enough that
+no send can still be in flight, it asks Postmark whether a message with that key exists, and
+only sends when none does.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
+import secrets
 from collections.abc import Sequence
 from typing import Protocol
 
 import msgspec
 
-from sniper.domain.errors import NotFound
-from sniper.events import LinkNeedsRenewal, NotifierEvent
+from sniper.domain.errors import Conflict, NotFound, UpstreamUnavailable
+from sniper.events import LinkNeedsRenewal, NotifierEvent, SnipeOutcome
 from sniper.notifications.messages import AffectedSnipe, Message, choice_for, render, wanted
 from sniper.notifications.postmark import Undeliverable
+from sniper.services.clock import ClockMs, now_ms
+from sniper.storage.history import HistoryRepository
+from sniper.storage.notices import Notice, NoticesRepository, NoticeState
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 
+log = logging.getLogger(__name__)
+
 # A renewal email lists at most this many pending snipes by name.
 MAX_LISTED_SNIPES = 25
+# A claim younger than this may belong to a send still in flight (the mail client's timeout is
+# 10 s); an older one belongs to an invocation that died or lost its answer.
+IN_FLIGHT_MS = 30_000
+_FINAL_OUTCOMES = frozenset({"WON", "LOST", "SKIPPED", "FAILED"})
 
 
 class Mailer(Protocol):
-    async def send(self, to: str, message: Message) -> str: ...
+    async def send(self, to: str, message: Message, *, key: str | None = None) -> str: ...
+
+    async def was_sent(self, key: str) -> bool:
+        """Whether a message carrying `key` was accepted (Postmark's message search)."""
+        ...
 
 
 class Delivery(enum.StrEnum):
     SENT = "sent"
+    ALREADY_SENT = "already_sent"  # a retried or duplicate event: told once already
     NOT_WANTED = "not_wanted"  # the user turned this kind of email off
     UNKNOWN_OUTCOME = "unknown_outcome"  # an outcome no email exists for
     NO_RECIPIENT = "no_recipient"  # the user is gone or has no email address
@@ -41,6 +64,10 @@ class NotifyResult(msgspec.Struct, frozen=True, kw_only=True):
     message_id: str | None = None
 
 
+class SendInFlight(UpstreamUnavailable):
+    """Another invocation claimed this email moments ago: let Lambda retry this one later."""
+
+
 class Notifier:
     def __init__(
         self,
@@ -48,14 +75,81 @@ class Notifier:
         mailer: Mailer,
         *,
         snipes: SnipesRepository | None = None,
+        notices: NoticesRepository | None = None,
+        history: HistoryRepository | None = None,
+        clock_ms: ClockMs = now_ms,
     ) -> None:
         self.users = users
         self.mailer = mailer
         self.snipes = snipes
+        self.notices = notices
+        self.history = history
+        self.clock_ms = clock_ms
 
     async def notify(self, event: NotifierEvent) -> NotifyResult:
         if choice_for(event) is None:
             return NotifyResult(delivery=Delivery.UNKNOWN_OUTCOME)
+        if isinstance(event, SnipeOutcome) and self.notices is not None:
+            return await self._once(event, self.notices)
+        return await self._deliver(event)
+
+    # ------------------------------------------------------------------ exactly once
+    async def _once(self, event: SnipeOutcome, notices: NoticesRepository) -> NotifyResult:
+        outcome = event.outcome.upper()
+        claim = Notice(
+            user_id=event.user_id,
+            bid_id=event.bid_id,
+            outcome=outcome,
+            state=NoticeState.SENDING,
+            claimant=secrets.token_hex(8),
+            claimed_ms=self.clock_ms(),
+        )
+        if await notices.claim(claim) is None:
+            found = await notices.get(event.user_id, event.bid_id, outcome)
+            if found is None:
+                raise UpstreamUnavailable("the notice record vanished meanwhile; retry")
+            if found.done:
+                return NotifyResult(delivery=Delivery.ALREADY_SENT, message_id=found.message_id)
+            if self.clock_ms() - found.claimed_ms < IN_FLIGHT_MS:
+                raise SendInFlight(f"the {outcome} email of {event.bid_id} is being sent")
+            if await self.mailer.was_sent(found.key):
+                # Sent by an invocation that never learned it: record it, send nothing.
+                await self._close(notices, found, NoticeState.SENT, None, event)
+                return NotifyResult(delivery=Delivery.ALREADY_SENT)
+            claim = msgspec.structs.replace(claim, claimed_ms=self.clock_ms())
+            try:
+                claim = await notices.replace(found, claim)
+            except Conflict:
+                raise SendInFlight("another invocation took this email over") from None
+        result = await self._deliver(event, key=claim.key)
+        state = NoticeState.SENT if result.delivery == Delivery.SENT else NoticeState.SKIPPED
+        await self._close(notices, claim, state, result.message_id, event)
+        return result
+
+    async def _close(
+        self,
+        notices: NoticesRepository,
+        claim: Notice,
+        state: NoticeState,
+        message_id: str | None,
+        event: SnipeOutcome,
+    ) -> None:
+        now = self.clock_ms()
+        done = msgspec.structs.replace(claim, state=state, message_id=message_id, done_ms=now)
+        try:
+            await notices.replace(claim, done)
+        except Conflict:
+            log.warning("the %s email of %s was settled by another invocation", claim.outcome,
+                        claim.bid_id)  # fmt: skip
+        if (
+            state == NoticeState.SENT
+            and self.history is not None
+            and event.outcome.upper() in _FINAL_OUTCOMES
+        ):
+            await self.history.mark_emailed(event.user_id, event.bid_id, now)
+
+    # ------------------------------------------------------------------ one email
+    async def _deliver(self, event: NotifierEvent, *, key: str | None = None) -> NotifyResult:
         user = await self.users.get(event.user_id)
         if user is None or not user.email:
             return NotifyResult(delivery=Delivery.NO_RECIPIENT)
@@ -66,7 +160,7 @@ class Notifier:
             affected = await self._pending(event.user_id, event.affected_bid_ids)
         message = render(event, name=user.name, affected=affected)
         try:
-            message_id = await self.mailer.send(user.email, message)
+            message_id = await self.mailer.send(user.email, message, key=key)
         except Undeliverable:
             return NotifyResult(delivery=Delivery.UNDELIVERABLE, tag=message.tag)
         return NotifyResult(delivery=Delivery.SENT, tag=message.tag, message_id=message_id)

@@ -22,6 +22,8 @@ from sniper.notifications.messages import Message
 # 300 invalid email request, 406 inactive recipient (bounced / unsubscribed / spam complaint).
 PERMANENT_ERROR_CODES = frozenset({300, 406})
 MESSAGE_STREAM = "outbound"
+# The metadata field that names which notice an email is (searchable: `metadata_<field>=`).
+NOTICE_METADATA = "sniperNotice"
 
 
 class Undeliverable(SniperError):
@@ -59,8 +61,8 @@ class PostmarkMailer:
             self._client_token = token
         return self._client
 
-    async def send(self, to: str, message: Message) -> str:
-        """Send `message` to `to`; returns Postmark's MessageID."""
+    async def send(self, to: str, message: Message, *, key: str | None = None) -> str:
+        """Send `message` to `to`, tagged with `key` as metadata; returns Postmark's MessageID."""
         client = await self._client_for_token()
         try:
             answer = await asyncio.to_thread(
@@ -72,6 +74,7 @@ class PostmarkMailer:
                 HtmlBody=message.html_body,
                 Tag=message.tag,
                 MessageStream=MESSAGE_STREAM,
+                Metadata={NOTICE_METADATA: key} if key else None,
             )
         except ClientError as exc:
             if exc.error_code in PERMANENT_ERROR_CODES:
@@ -80,3 +83,16 @@ class PostmarkMailer:
         except requests.RequestException as exc:
             raise UpstreamUnavailable(f"Postmark is unreachable: {type(exc).__name__}") from None
         return str(answer.get("MessageID", ""))
+
+    async def was_sent(self, key: str) -> bool:
+        """Whether Postmark holds an outbound message carrying `key` (its message search; one
+        metadata field per search, as Postmark allows)."""
+        client = await self._client_for_token()
+        query = {"count": 1, "offset": 0, f"metadata_{NOTICE_METADATA}": key}
+        try:
+            found = await asyncio.to_thread(client.call, "GET", "/messages/outbound", **query)
+        except ClientError as exc:
+            raise UpstreamUnavailable(f"Postmark refused the message search: {exc}") from None
+        except requests.RequestException as exc:
+            raise UpstreamUnavailable(f"Postmark is unreachable: {type(exc).__name__}") from None
+        return int(found.get("TotalCount", 0)) > 0

@@ -11,7 +11,7 @@ import msgspec
 
 from sniper.domain.errors import Conflict
 from sniper.domain.snipe import TERMINAL
-from sniper.scheduling import SnipeScheduler
+from sniper.scheduling import SnipeUnscheduler
 from sniper.services.clock import ClockMs, now_ms
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
@@ -34,7 +34,7 @@ class AccountRemoval:
         users: UsersRepository,
         snipes: SnipesRepository,
         history: HistoryRepository,
-        scheduler: SnipeScheduler,
+        scheduler: SnipeUnscheduler,
         *,
         clock_ms: ClockMs = now_ms,
     ) -> None:

@@ -16,7 +16,7 @@ from sniper.domain.user import User
 from sniper.ebay.errors import InvalidGrant
 from sniper.ebay.identity import IdentityApi
 from sniper.ebay.oauth import USER_SCOPES, EbayOAuth
-from sniper.scheduling import SnipeScheduler
+from sniper.scheduling import SnipeUnscheduler
 from sniper.services.callers import Caller
 from sniper.services.clock import ClockMs, now_ms
 from sniper.services.ebay_tokens import EbayTokens
@@ -54,7 +54,7 @@ class EbayLinking:
         oauth: EbayOAuth,
         identity: IdentityApi,
         snipes: SnipesRepository,
-        scheduler: SnipeScheduler,
+        scheduler: SnipeUnscheduler,
         states: Callable[[], Awaitable[OAuthStates]],
         clock_ms: ClockMs = now_ms,
     ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sniper.domain.errors import Conflict, IllegalTransition
 from sniper.domain.snipe import CANCELLABLE, Snipe, SnipeStatus
-from sniper.scheduling import SnipeScheduler
+from sniper.scheduling import SnipeUnscheduler
 from sniper.services.clock import ClockMs
 from sniper.storage.snipes import SnipesRepository
 
@@ -13,7 +13,7 @@ _ATTEMPTS = 4
 
 async def cancel_snipe(
     snipes: SnipesRepository,
-    scheduler: SnipeScheduler,
+    scheduler: SnipeUnscheduler,
     snipe: Snipe,
     *,
     reason: str,
@@ -39,7 +39,7 @@ async def cancel_snipe(
 
 async def cancel_pending(
     snipes: SnipesRepository,
-    scheduler: SnipeScheduler,
+    scheduler: SnipeUnscheduler,
     user_id: str,
     *,
     reason: str,

@@ -45,6 +45,20 @@ class HistoryRepository:
             return await self.get(entry.user_id, entry.bid_id)
         return entry
 
+    async def mark_emailed(self, user_id: str, bid_id: str, emailed_ms: int) -> None:
+        """Note when the outcome's email went out (once: a later call keeps the first)."""
+        try:
+            with translated_errors():
+                await self.table.client.update_item(
+                    TableName=self.table.name,
+                    Key={"userId": {"S": user_id}, "historyId": {"S": bid_id}},
+                    UpdateExpression="SET emailedMs = if_not_exists(emailedMs, :t)",
+                    ConditionExpression="attribute_exists(historyId)",
+                    ExpressionAttributeValues={":t": {"N": str(emailed_ms)}},
+                )
+        except Conflict:
+            return  # no entry (a PLACED email, or the entry expired): nothing to note
+
     async def get(self, user_id: str, bid_id: str) -> HistoryEntry:
         with translated_errors():
             result = await self.table.client.get_item(

@@ -23,10 +23,11 @@ from botocore import xform_name
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "sniper"
 # Never shipped to Lambda (the Makefile's build targets leave them out): the local stack and the
-# eBay simulator. `sniper.lean` holds client implementations, not adapters: it defines
-# `put_item` & co. rather than calling them.
+# eBay simulator.
 NOT_SHIPPED = ("sniper.local", "sniper.ebaysim")
-NOT_ADAPTERS = ("sniper.lean",)
+# Modules that define AWS operations rather than call them (none since the executor moved to
+# the SDK).
+NOT_ADAPTERS: tuple[str, ...] = ()
 # The AWS services the code has clients for, as botocore names them, and their IAM prefix.
 SERVICES = {
     "dynamodb": "dynamodb",

@@ -21,8 +21,10 @@ ADAPTER_ACTIONS: dict[str, frozenset[str]] = {
         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
     ),
     "HistoryRepository": frozenset(
-        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"}
+        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem",
+         "dynamodb:UpdateItem"}
     ),
+    "NoticesRepository": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}),
     "DynamoTable": frozenset({"dynamodb:Query", "dynamodb:BatchWriteItem"}),
     "TokenVault": frozenset({"kms:Encrypt", "kms:Decrypt"}),
     "SecretsReader": frozenset({"secretsmanager:GetSecretValue"}),

@@ -106,15 +106,15 @@ def test_the_expansions_cover_every_policy_template_the_template_uses(template: 
 
 def test_the_checks_catch_an_extra_and_a_missing_grant(template: Template) -> None:
     document = copy.deepcopy(dict(template.document))
-    notifier = document["Resources"]["NotificationHandlerFunction"]["Properties"]
-    notifier["Policies"].append({"DynamoDBCrudPolicy": {"TableName": {"Ref": "BidHistoryTable"}}})
+    history = document["Resources"]["BidHistoryFunction"]["Properties"]
+    history["Policies"].append({"DynamoDBCrudPolicy": {"TableName": {"Ref": "UsersTable"}}})
     refresher = document["Resources"]["TokenRefreshFunction"]["Properties"]
     refresher["Policies"] = [p for p in refresher["Policies"] if "KMSDecryptPolicy" not in p]
     changed = Template(document)
 
-    needs, _ = function_needs(changed, "NotificationHandlerFunction")
-    extra = [g for g in iam.function_grants(changed, "NotificationHandlerFunction")
-             if g.resource == "BidHistoryTable"]  # fmt: skip
+    needs, _ = function_needs(changed, "BidHistoryFunction")
+    extra = [g for g in iam.function_grants(changed, "BidHistoryFunction")
+             if g.resource == "UsersTable"]  # fmt: skip
     assert extra and not any(g.allows(n.action, n.resource) for g in extra for n in needs)
 
     needs, _ = function_needs(changed, "TokenRefreshFunction")

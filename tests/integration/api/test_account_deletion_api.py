@@ -84,7 +84,7 @@ async def test_a_signed_notice_removes_that_ebay_users_data(
         make_history(await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON)))
     )
     scheduler, group = local_aws.client("scheduler"), local_aws.refs["ScheduleGroup"]
-    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 2
+    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 4  # two per snipe
 
     status, outcome = await sim.admin(
         "POST", "/sim/account-deletion/notify", {"endpoint": endpoint, "username": "deleted_buyer"}
@@ -97,7 +97,9 @@ async def test_a_signed_notice_removes_that_ebay_users_data(
     assert (await history_repo.list_for_user(user_id)).items == []
     kept = await users_repo.require(other_user_id)
     assert kept.ebay_link is not None and len(await snipes_repo.all_for_user(other_user_id)) == 1
-    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 1
+    assert (
+        len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 2
+    )  # the other user's snipe: its primary and standby
 
     again = await sim.admin(
         "POST", "/sim/account-deletion/notify", {"endpoint": endpoint, "username": "deleted_buyer"}

@@ -54,7 +54,9 @@ async def test_create_checks_the_item_stores_and_schedules(
         assert hidden not in body
     stored = await snipes_repo.get(linked, body["bidId"])
     assert stored.schedule_name and stored.auction_end_ms // 1000 == auction["endNs"] // 10**9
-    assert [s["Name"] for s in _schedules(local_aws)] == [stored.schedule_name]
+    assert sorted(s["Name"] for s in _schedules(local_aws)) == sorted(
+        [stored.schedule_name, f"standby-{stored.bid_id}"]
+    )
 
 
 async def test_default_offset_comes_from_preferences(api: ApiApps, sim: Sim, linked: str) -> None:
@@ -233,7 +235,7 @@ async def test_cancel_unschedules_and_is_idempotent(
     auction = await sim.auction()
     created = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
     bid_id = created.body["bidId"]
-    assert len(_schedules(local_aws)) == 1
+    assert len(_schedules(local_aws)) == 2  # primary and standby
     for _ in range(2):
         cancelled = await api.request(
             BIDS, "DELETE", "/bids/{bidId}", user=linked, path_parameters={"bidId": bid_id}

@@ -152,7 +152,7 @@ async def test_unlink_cancels_pending_snipes_and_lists_them(
     settled = await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON))
     scheduler = local_aws.client("scheduler")
     group = local_aws.refs["ScheduleGroup"]
-    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 1
+    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 2  # primary and standby
 
     answer = await api.request(EBAY_OAUTH, "DELETE", "/ebay/auth/unlink", user=user_id)
     assert answer.status == 200

@@ -78,7 +78,7 @@ async def test_delete_account_removes_everything_and_is_idempotent(
         make_history(await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON)))
     )
     scheduler, group = local_aws.client("scheduler"), local_aws.refs["ScheduleGroup"]
-    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 1
+    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 2  # primary and standby
 
     answer = await api.request(USER_MANAGEMENT, "DELETE", "/users/account", user=user_id)
     assert answer.status == 200

@@ -28,7 +28,6 @@ from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import USER_SCOPES
 from sniper.ebay.transport import EbayTransport
 from sniper.ebaysim import SimulatorServer
-from sniper.lean.ebay_http import LeanEbayHttp
 from tests.support.ebay_contracts import validate_request
 
 SECRET = "sim-secret-never-logged"
@@ -62,19 +61,11 @@ def recorder() -> RequestRecorder:
     return RequestRecorder()
 
 
-@pytest.fixture(params=["aiohttp", "lean"])
-async def client(
-    request: pytest.FixtureRequest, ebay_sim: SimulatorServer, recorder: RequestRecorder
-) -> AsyncIterator[EbayClient]:
-    # Every client test runs on both transports: aiohttp (API functions) and the executor's lean
-    # one. The lean transport's requests are contract-checked by the ebay_sim fixture.
-    http: EbayTransport
-    if request.param == "aiohttp":
-        http = EbayHttp(
-            connect_timeout_s=TIMEOUT_S, total_timeout_s=TIMEOUT_S, trace_configs=[recorder.trace]
-        )
-    else:
-        http = LeanEbayHttp(connect_timeout_s=TIMEOUT_S, total_timeout_s=TIMEOUT_S)
+@pytest.fixture
+async def client(ebay_sim: SimulatorServer, recorder: RequestRecorder) -> AsyncIterator[EbayClient]:
+    http: EbayTransport = EbayHttp(
+        connect_timeout_s=TIMEOUT_S, total_timeout_s=TIMEOUT_S, trace_configs=[recorder.trace]
+    )
     ebay = EbayClient(endpoints_for("local", ebay_sim.url), CREDENTIALS, http)
     yield ebay
     await ebay.close()

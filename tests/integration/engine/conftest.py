@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from sniper.aws_clients import AwsClients
 from sniper.config import ExecutorSettings, load_settings
 from sniper.domain.money import Money
 from sniper.domain.snipe import BidGroup, Snipe
@@ -25,9 +26,8 @@ from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth
 from sniper.ebaysim import SimulatorServer
-from sniper.executor.app import build_executor
+from sniper.executor.app import EXECUTOR_RETRIES, build_executor
 from sniper.executor.engine import BidExecutor, Hooks
-from sniper.lean.aws import LeanAwsClients
 from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
 from sniper.local.context import LocalLambdaContext
 from sniper.local.lambdas import LocalFunctions
@@ -98,15 +98,15 @@ def executor_settings(functions: RecordingFunctions) -> ExecutorSettings:
 
 
 @pytest.fixture
-async def executor_clients(executor_settings: ExecutorSettings) -> AsyncIterator[LeanAwsClients]:
-    clients = LeanAwsClients.for_settings(executor_settings)
+async def executor_clients(executor_settings: ExecutorSettings) -> AsyncIterator[AwsClients]:
+    clients = AwsClients.for_settings(executor_settings, retries=EXECUTOR_RETRIES)
     yield clients
     await clients.close()
 
 
 @pytest.fixture
 async def make_executor(
-    executor_settings: ExecutorSettings, executor_clients: LeanAwsClients
+    executor_settings: ExecutorSettings, executor_clients: AwsClients
 ) -> AsyncIterator[Any]:
     made: list[BidExecutor] = []
 

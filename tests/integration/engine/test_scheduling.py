@@ -1,10 +1,12 @@
-"""Scheduling: the EventBridge Scheduler adapter on moto, fired by the local scheduler as the real
-service would (at its time, with jitter, at least once), and the whole path from a schedule to a
-won auction with five deliveries of the same schedule."""
+"""Scheduling: the EventBridge Scheduler adapter on moto (two schedules per snipe: the primary's
+and the standby's), fired by the local scheduler as the real service would (at its time, with
+jitter, at least once), and the whole path from the schedules to a won auction with five
+deliveries of each."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 
 from sniper.aws_clients import AwsClients
+from sniper.domain import instants
 from sniper.domain.snipe import SnipeStatus
 from sniper.local.aws import LocalAws
 from sniper.local.scheduler import LocalScheduler, parse_at
@@ -21,6 +24,7 @@ from sniper.scheduling import (
     TooCloseToClose,
     at_expression,
     schedule_name,
+    standby_schedule_name,
 )
 from tests.factories import make_snipe
 from tests.integration.engine.conftest import RecordingFunctions, World
@@ -40,7 +44,12 @@ async def recorder(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
 
 
 async def _adapter(
-    aws: LocalAws, functions_url: str, *, lead: int, precision: int = 1
+    aws: LocalAws,
+    functions_url: str,
+    *,
+    lead: int,
+    precision: int = 1,
+    standby_lead: int | None = None,
 ) -> tuple[EventBridgeSnipeScheduler, AwsClients]:
     clients = AwsClients(
         region=aws.region, endpoint_url=aws.endpoint, endpoint_overrides={"lambda": functions_url}
@@ -52,9 +61,13 @@ async def _adapter(
         role_arn=aws.arns["SchedulerExecutionRole"],
         executor_arn=aws.arns["BidExecutorFunction"],
         dlq_arn=aws.arns["BidExecutorDeadLetterQueue"],
-        lead_seconds=lead,
-        precision_seconds=precision,
-        min_safe_seconds=1.0,
+        timing=dataclasses.replace(
+            instants.DEFAULT,
+            schedule_lead_s=lead,
+            schedule_precision_s=precision,
+            standby_lead_s=lead if standby_lead is None else standby_lead,
+            min_lead_ms=1000,
+        ),
     )
     return adapter, clients
 
@@ -68,17 +81,27 @@ async def test_the_adapter_writes_what_the_real_service_needs(
     local_aws: LocalAws, recorder: RecordingFunctions
 ) -> None:
     assert recorder.url is not None
-    adapter, clients = await _adapter(local_aws, recorder.url, lead=120, precision=60)
+    adapter, clients = await _adapter(
+        local_aws, recorder.url, lead=120, precision=60, standby_lead=75
+    )
     try:
         snipe = make_snipe(auction_end_ms=_now_ms() + 3_600_000)
         name = await adapter.schedule(snipe)
         assert name == schedule_name(snipe) == f"snipe-{snipe.bid_id}" and len(name) <= 64
+        assert sorted(_schedules(local_aws)) == sorted([name, standby_schedule_name(snipe)])
         stored = local_aws.client("scheduler").get_schedule(
             Name=name, GroupName=local_aws.refs["ScheduleGroup"]
         )
         fire_at = parse_at(stored["ScheduleExpression"])
         assert fire_at is not None and fire_at % 60_000 == 0
         assert 120_000 <= snipe.auction_end_ms - fire_at < 180_000
+        standby = local_aws.client("scheduler").get_schedule(
+            Name=standby_schedule_name(snipe), GroupName=local_aws.refs["ScheduleGroup"]
+        )
+        standby_at = parse_at(standby["ScheduleExpression"])
+        assert standby_at is not None and standby_at % 60_000 == 0
+        assert 75_000 <= snipe.auction_end_ms - standby_at < 135_000 and standby_at >= fire_at
+        assert standby["Target"]["Input"] == stored["Target"]["Input"]
         assert stored["FlexibleTimeWindow"] == {"Mode": "OFF"}
         assert stored["ActionAfterCompletion"] == "DELETE"
         target = stored["Target"]
@@ -98,12 +121,12 @@ async def test_the_adapter_writes_what_the_real_service_needs(
         await adapter.unschedule(later)
         assert _schedules(local_aws) == []
 
-        # Inside the lead: the executor is invoked at once; too close: refused.
+        # Inside both leads: primary and standby are invoked at once; too close: refused.
         soon = make_snipe(auction_end_ms=_now_ms() + 30_000)
         await adapter.schedule(soon)
         assert _schedules(local_aws) == []
         events = recorder.events_for("BidExecutorFunction")
-        assert [(e["type"], e["bidId"]) for e in events] == [("snipe.due", soon.bid_id)]
+        assert [(e["type"], e["bidId"]) for e in events] == [("snipe.due", soon.bid_id)] * 2
         with pytest.raises(TooCloseToClose) as refused:
             await adapter.schedule(make_snipe(auction_end_ms=_now_ms() + 3_500, offset_seconds=3))
         assert refused.value.code == "too_close_to_close"
@@ -124,14 +147,22 @@ async def test_the_local_scheduler_fires_on_time_with_jitter_and_duplicates(
         async with LocalScheduler(local_aws, recorder, poll_interval=0.5) as scheduler:
             await adapter.unschedule(cancelled)
             await scheduler.rescan()
-            (firing,) = await scheduler.wait_for_firings(1)
-        assert firing.name == schedule_name(plain)
-        assert 0 <= firing.fired_ns / 1e6 - firing.due_ms < 100
-        assert firing.due_ms == plain.auction_end_ms - 2000 - (plain.auction_end_ms - 2000) % 1000
-        (event,) = recorder.events_for("BidExecutorFunction")
-        assert event["bidId"] == plain.bid_id and event["userId"] == plain.user_id
-        assert event["executionId"] and not event["executionId"].startswith("<")
-        assert event["scheduledTime"].endswith("Z") and event["attemptNumber"] == "1"
+            firings = await scheduler.wait_for_firings(2)
+        assert sorted(f.name for f in firings) == sorted(
+            [schedule_name(plain), standby_schedule_name(plain)]
+        )
+        for firing in firings:
+            assert 0 <= firing.fired_ns / 1e6 - firing.due_ms < 100
+            assert (
+                firing.due_ms == plain.auction_end_ms - 2000 - (plain.auction_end_ms - 2000) % 1000
+            )
+        events = recorder.events_for("BidExecutorFunction")
+        assert len(events) == 2
+        for event in events:
+            assert event["bidId"] == plain.bid_id and event["userId"] == plain.user_id
+            assert event["executionId"] and not event["executionId"].startswith("<")
+            assert event["scheduledTime"].endswith("Z") and event["attemptNumber"] == "1"
+        assert events[0]["executionId"] != events[1]["executionId"]
         assert _schedules(local_aws) == []  # deleted after completion
 
         twice = make_snipe(auction_end_ms=_now_ms() + 4_500, offset_seconds=1.0)
@@ -141,14 +172,16 @@ async def test_the_local_scheduler_fires_on_time_with_jitter_and_duplicates(
             local_aws, recorder, jitter_seconds=1.5, duplicate_deliveries=2,
             rng=random.Random(7), poll_interval=0.5,
         ) as jittery:  # fmt: skip
-            (late,) = await jittery.wait_for_firings(1)
+            fired = await jittery.wait_for_firings(2)
         scheduled = parse_at(adapter_expression(adapter, twice))
         assert scheduled is not None
-        assert late.due_ms == scheduled + expected_jitter_ms
-        assert late.fired_ns / 1e6 >= late.due_ms
+        for late in fired:
+            assert late.due_ms - scheduled in range(0, 1500)  # each schedule its own jitter
+            assert late.fired_ns / 1e6 >= late.due_ms
+        assert expected_jitter_ms in {late.due_ms - scheduled for late in fired}
         deliveries = [e for e in recorder.events_for("BidExecutorFunction")
                       if e["bidId"] == twice.bid_id]  # fmt: skip
-        assert len(deliveries) == 2 and deliveries[0] == deliveries[1]
+        assert len(deliveries) == 4  # two schedules, each delivered twice
     finally:
         await clients.close()
 
@@ -169,7 +202,9 @@ async def test_from_schedule_to_won_auction_with_five_deliveries(world: World) -
     adapter, clients = await _adapter(world.aws, functions.url, lead=3)
     try:
         await adapter.schedule(snipe)
-        assert _schedules(world.aws) == [schedule_name(snipe)]
+        assert sorted(_schedules(world.aws)) == sorted(
+            [schedule_name(snipe), standby_schedule_name(snipe)]
+        )
     finally:
         await clients.close()
     async with (
@@ -178,10 +213,11 @@ async def test_from_schedule_to_won_auction_with_five_deliveries(world: World) -
             world.aws, functions, duplicate_deliveries=5, poll_interval=0.5
         ) as scheduler,
     ):
-        await scheduler.wait_for_firings(1)
-        await functions.drain()  # the five executor invocations, run by the local runtime
-    assert functions.invocations.count(("BidExecutorFunction", "Event")) == 5
+        await scheduler.wait_for_firings(2)
+        await functions.drain()  # the ten executor invocations, run by the local runtime
+    assert functions.invocations.count(("BidExecutorFunction", "Event")) == 10
 
+    settled = await world.settled(snipe)
+    assert settled.status == SnipeStatus.WON, settled
     assert len(await world.sim.bids(auction["itemId"], "sniper_e2e")) == 1
-    assert (await world.settled(snipe)).status == SnipeStatus.WON
     assert functions.outcomes(snipe.bid_id) == ["PLACED", "WON"]

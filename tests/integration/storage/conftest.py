@@ -1,17 +1,12 @@
-"""Every storage test runs twice: on aioboto3's clients and on the executor's lean clients.
-
-The repositories, the vault and the secrets reader must behave the same on both.
-"""
+"""Storage tests on the functions' own AWS clients (aiobotocore), against the local AWS."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from sniper.aws_clients import AwsClients
-from sniper.lean.aws import LeanAwsClients
 from sniper.local.aws import LocalAws
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
@@ -20,20 +15,9 @@ from sniper.storage.users import UsersRepository
 from sniper.vault import TokenVault
 
 
-@pytest.fixture(scope="session")
-async def lean_aws_clients(local_aws_session: LocalAws) -> AsyncIterator[LeanAwsClients]:
-    clients = LeanAwsClients(
-        region=local_aws_session.region, endpoint_url=local_aws_session.endpoint
-    )
-    yield clients
-    await clients.close()
-
-
-@pytest.fixture(params=["aioboto3", "lean"])
-def storage_clients(
-    request: pytest.FixtureRequest, aws_clients: AwsClients, lean_aws_clients: LeanAwsClients
-) -> Any:
-    return aws_clients if request.param == "aioboto3" else lean_aws_clients
+@pytest.fixture
+def storage_clients(aws_clients: AwsClients) -> Any:
+    return aws_clients
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ ALLOWED = {
     (S.SCHEDULED, S.SKIPPED), (S.ARMED, S.SKIPPED), (S.BIDDING, S.SKIPPED),
     (S.SCHEDULED, S.FAILED), (S.ARMED, S.FAILED), (S.BIDDING, S.FAILED), (S.PLACED, S.FAILED),
     (S.BIDDING, S.LOST),  # 120008: outbid before the snipe fired
+    (S.BIDDING, S.WON),  # the bid's answer was lost; eBay's record after the close says so
 }  # fmt: skip
 
 

@@ -6,16 +6,16 @@ import json
 import subprocess
 import sys
 
-# The API layer, Powertools' event handler, pydantic, and the heavy I/O stacks: the executor
-# talks to AWS and eBay through sniper.lean (SigV4 and HTTP/1.1 on asyncio streams).
+# The API layer, Powertools' event handler, pydantic, and what only other functions need: the
+# executor reaches AWS through aiobotocore (not aioboto3's resource layer) and never the API.
 FORBIDDEN = (
     "sniper.api",
+    "sniper.services.snipe_book",
     "aws_lambda_powertools.event_handler",
     "pydantic",
-    "aiohttp",
     "aioboto3",
-    "aiobotocore",
-    "boto3",
+    "boto3.resources",
+    "postmarker",
 )
 
 

@@ -86,7 +86,13 @@ def test_latency_is_half_the_median_round_trip() -> None:
 
 def test_a_live_auction_within_the_max_goes_ahead() -> None:
     snipe = make_snipe(auction_end_ms=NOW_MS + 60_000)
-    assert check_item(snipe, item(), NOW_MS) == (None, None)
+    assert check_item(snipe, item(), NOW_MS) == (None, None, False)
+
+
+def test_an_auction_over_at_its_known_close_means_the_executor_came_late() -> None:
+    snipe = make_snipe(auction_end_ms=NOW_MS - 1_000)
+    late = check_item(snipe, item(item_end_ms=NOW_MS - 1_000), NOW_MS)
+    assert late.late and late.skip is None
 
 
 def test_price_above_the_max_skips() -> None:
