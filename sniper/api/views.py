@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from sniper.domain.history import HistoryEntry, TimingReport
+from sniper.domain.history import Attempt, HistoryEntry, TimingReport
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.domain.user import EbayLink, NotificationChoices, User
@@ -338,8 +338,29 @@ class ItemDetailView(_View, frozen=True, kw_only=True):
 # ---------------------------------------------------------------- history
 
 
+class AttemptView(_View, frozen=True, kw_only=True):
+    """One placeProxyBid sent; `status` absent when no answer was read (a timeout, a reset)."""
+
+    sent: Instant
+    answered: Instant | None = None
+    status: int | None = None
+    error_id: int | None = None
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptView:
+        return cls(
+            sent=iso_ns(attempt.sent_ns),
+            answered=iso_ns(attempt.answered_ns) if attempt.answered_ns is not None else None,
+            status=attempt.status,
+            error_id=attempt.error_id,
+        )
+
+
 class TimingView(_View, frozen=True, kw_only=True):
-    """How precisely the bid was fired. Instants to the microsecond; durations in ms."""
+    """How precisely the bid was fired. Instants to the microsecond; durations in ms.
+
+    `sent`/`answered` are the landing attempt's (or the last one's when none is known to have
+    landed); `landedAttempt` (1-based) is given only when it is known which one eBay took."""
 
     auction_end: Instant
     target: Instant
@@ -349,11 +370,17 @@ class TimingView(_View, frozen=True, kw_only=True):
     round_trip_ms: float | None = None
     sent_after_target_ms: float | None = None
     attempts: int
+    tries: list[AttemptView] = []
+    landed_attempt: int | None = None
+    fired_by: str | None = None
 
     @classmethod
     def of(cls, timing: TimingReport) -> TimingView:
         round_trip = timing.round_trip_ns
         return cls(
+            tries=[AttemptView.of(attempt) for attempt in timing.tries],
+            landed_attempt=timing.landed_attempt,
+            fired_by=timing.fired_by,
             auction_end=iso_ns(timing.auction_end_ns),
             target=iso_ns(timing.target_ns),
             sent=iso_ns(timing.sent_ns) if timing.sent_ns is not None else None,
@@ -384,6 +411,7 @@ class HistoryView(_View, frozen=True, kw_only=True):
     settled_at: Instant
     group_id: str | None = None
     timing: TimingView | None = None
+    emailed_at: Instant | None = None
 
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryView:
@@ -400,6 +428,7 @@ class HistoryView(_View, frozen=True, kw_only=True):
             settled_at=iso_ms(entry.settled_ms),
             group_id=entry.group_id,
             timing=TimingView.of(entry.timing) if entry.timing else None,
+            emailed_at=iso_ms(entry.emailed_ms) if entry.emailed_ms is not None else None,
         )
 
 

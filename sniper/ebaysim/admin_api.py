@@ -83,6 +83,8 @@ class NewFault(_Strict):
     count: int | None = None
     until: str | None = None
     apply: Literal["before", "after"] = "before"
+    retryAfterS: int | None = None
+    itemId: str | None = None
 
 
 class Challenge(_Strict):
@@ -277,11 +279,27 @@ async def add_fault(request: web.Request) -> web.Response:
         raise AdminError("count: must be at least 1")
     if new.status is None and not new.delayMs and not new.drop:
         raise AdminError("status / delayMs / drop: a fault needs at least one of them")
+    if new.retryAfterS is not None and (new.status not in (429, 503) or new.retryAfterS < 0):
+        raise AdminError("retryAfterS: only with status 429 or 503, and not negative")
     until = _instant(new.until, "until") if new.until else None
+    item_id = new.itemId
+    if item_id is not None:
+        auction = state.find_auction(item_id)
+        if auction is None:
+            raise AdminError(f"itemId: no auction with id {item_id!r}")
+        item_id = auction.item_id
     remaining = new.count if new.count is not None else (None if until else 1)
     state.faults.add(
         FaultRule(
-            new.operation, new.status, new.delayMs or 0, new.drop, new.apply, remaining, until
+            new.operation,
+            new.status,
+            new.delayMs or 0,
+            new.drop,
+            new.apply,
+            remaining,
+            until,
+            new.retryAfterS,
+            item_id,
         )
     )
     return json_response({"faults": len(state.faults.rules)}, 201)

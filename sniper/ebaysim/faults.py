@@ -37,6 +37,10 @@ class FaultRule:
     apply: Literal["before", "after"] = "before"
     remaining: int | None = 1
     until_ns: int | None = None
+    # With a 429 or 503: the Retry-After header (seconds) the answer carries.
+    retry_after_s: int | None = None
+    # Only requests about this item (its id in the path, RESTful or legacy): side-by-side tests.
+    item_id: str | None = None
 
     def live(self, now_ns: int) -> bool:
         if self.until_ns is not None and now_ns >= self.until_ns:
@@ -54,10 +58,12 @@ class Faults:
     def clear(self) -> None:
         self.rules.clear()
 
-    def take(self, operation: str, now_ns: int) -> FaultRule | None:
-        """The first live rule for this operation, counting this request against it."""
+    def take(self, operation: str, now_ns: int, item_id: str | None = None) -> FaultRule | None:
+        """The first live rule for this operation (and item), counting this request against it."""
         self.rules = [rule for rule in self.rules if rule.live(now_ns)]
         for rule in self.rules:
+            if rule.item_id is not None and rule.item_id != item_id:
+                continue
             if rule.operation in (operation, "*"):
                 if rule.remaining is not None:
                     rule.remaining -= 1

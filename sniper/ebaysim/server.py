@@ -49,6 +49,15 @@ _DOMAINS = {
 }  # fmt: skip
 
 
+def _item_of(state: SimState, request: web.Request) -> str | None:
+    """The RESTful id of the auction a request is about, if its path names one."""
+    named = request.match_info.get("item_id") or request.query.get("legacy_item_id")
+    if not named:
+        return None
+    auction = state.find_auction(named)
+    return auction.item_id if auction is not None else None
+
+
 def build_app(state: SimState, exchanges: list[Exchange]) -> web.Application:
     @web.middleware
     async def observe(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -56,7 +65,9 @@ def build_app(state: SimState, exchanges: list[Exchange]) -> web.Application:
         body = await request.read()
         route = request.match_info.route
         operation = route.name if route.resource is not None else None
-        fault = state.faults.take(operation, arrived) if operation else None
+        fault = (
+            state.faults.take(operation, arrived, _item_of(state, request)) if operation else None
+        )
         response = await _answer(request, handler, operation, fault)
         if state.config.record_exchanges:
             exchanges.append(_exchange(request, body, response, operation, arrived))
@@ -95,7 +106,7 @@ def build_app(state: SimState, exchanges: list[Exchange]) -> web.Application:
                 request.transport.close()
             return None
         assert fault.status is not None
-        return fault_response(fault.status, _DOMAINS.get(operation or ""))
+        return fault_response(fault.status, _DOMAINS.get(operation or ""), fault.retry_after_s)
 
     app = web.Application(middlewares=[observe, admin_api.admin_errors])
     app[STATE_KEY] = state

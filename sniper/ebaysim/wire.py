@@ -91,9 +91,11 @@ def insufficient_permissions() -> web.Response:
     )
 
 
-def fault_response(status: int, domain: str | None) -> web.Response:
+def fault_response(
+    status: int, domain: str | None, retry_after_s: int | None = None
+) -> web.Response:
     if status == 429:
-        return error_response(
+        response = error_response(
             429,
             2001,
             "ACCESS",
@@ -101,8 +103,12 @@ def fault_response(status: int, domain: str | None) -> web.Response:
             "Too many requests",
             long_message="The request limit has been reached for the resource.",
         )
-    error_id, message = INTERNAL_ERRORS.get(domain or "", (10000, "Internal error"))
-    return error_response(status, error_id, domain or "API", "APPLICATION", message)
+    else:
+        error_id, message = INTERNAL_ERRORS.get(domain or "", (10000, "Internal error"))
+        response = error_response(status, error_id, domain or "API", "APPLICATION", message)
+    if retry_after_s is not None:
+        response.headers["Retry-After"] = str(retry_after_s)
+    return response
 
 
 def bearer_grant(request: web.Request, state: SimState) -> AccessGrant | None:
