@@ -375,6 +375,34 @@ async def test_the_api_refusal_is_said_in_words_with_its_field(
     assert missing.code == 1 and "status: 404" in missing.err
 
 
+async def test_edit_cancel_and_logout(running: LocalStack, cli: Cli, home: Home) -> None:
+    await _signed_in_and_linked(running, cli)
+    auction = await _sim(
+        running, "POST", "/sim/auctions", {"title": "A Rolleiflex", "startPrice": "30.00",
+                                            "endsInSeconds": 3600},
+    )  # fmt: skip
+    added = await cli.run("add", auction["legacyItemId"], "--max", "40", "--group", "tlr:1",
+                          "--json")  # fmt: skip
+    assert added.code == 0, added
+    bid_id = added.json["bidId"]
+    assert added.json["group"] == {"groupId": "tlr", "maxWins": 1}
+
+    edited = await cli.run("edit", bid_id, "--max", "45.5", "--offset", "4", "--json")
+    assert edited.code == 0, edited
+    assert edited.json["maxBid"] == {"value": "45.50", "currency": "USD"}
+    assert edited.json["offsetSeconds"] == 4.0
+
+    cancelled = await cli.run("cancel", bid_id)
+    assert cancelled.code == 0 and f"Cancelled snipe {bid_id}" in cancelled.out
+    listed = (await cli.run("ls", "--status", "cancelled", "--json")).json["items"]
+    assert [(b["bidId"], b["status"]) for b in listed] == [(bid_id, "CANCELLED")]
+
+    out = await cli.run("logout")
+    assert out.code == 0 and "Signed out of the local stack" in out.out
+    assert not (home.sessions / "local.json").exists()
+    assert (await cli.run("ls")).code == 1
+
+
 async def test_a_server_failure_names_its_correlation_id(running: LocalStack, cli: Cli) -> None:
     await _signed_in_and_linked(running, cli)
     auction = await _sim(
