@@ -48,8 +48,14 @@ TARGET = {
 
 
 def runtime_requirements() -> list[Requirement]:
-    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
-    return [Requirement(text) for text in project["dependencies"]]
+    """The project's dependencies less those only the `sniper` command needs (tool.sniper)."""
+    pyproject = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    cli_only = {
+        canonicalize_name(name)
+        for name in pyproject.get("tool", {}).get("sniper", {}).get("cli-only-dependencies", [])
+    }
+    requirements = [Requirement(text) for text in pyproject["project"]["dependencies"]]
+    return [req for req in requirements if canonicalize_name(req.name) not in cli_only]
 
 
 def applies(requirement: Requirement, extras: set[str]) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from sniper.local import cognito_srp
 from sniper.local.template import Template, substitute
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -69,6 +70,8 @@ class LocalAws:
         os.environ.setdefault("AWS_DEFAULT_REGION", region)
         # moto's werkzeug server logs every request line; the local stack has its own output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # moto takes any SRP password proof; the local user pool checks it as Cognito does.
+        cognito_srp.install()
         server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         server.start()
         bound_host, bound_port = server.get_host_and_port()

@@ -1,6 +1,7 @@
-"""The `sniper` command: `sniper local` runs the whole stack on this machine (with `--demo`, a
-live demonstration first), `sniper demo` runs that demonstration on a fresh stack and exits, and
-`sniper token` signs the demo user in and prints a fresh ID token for calling the local API."""
+"""The local stack from the command line: `sniper local` runs the whole stack on this machine
+(with `--demo`, a live demonstration first), `sniper demo` runs that demonstration on a fresh
+stack and exits, and `sniper token` signs the demo user in and prints a fresh ID token for
+calling the local API. Imported only for those commands: it needs the `local` extra (moto)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from sniper.cli.places import local_state_file
 from sniper.demo.driver import DemoError, Endpoints
 from sniper.demo.script import FAST, STANDARD, Script, script
 from sniper.demo.session import run_demo
@@ -27,54 +29,13 @@ from sniper.local.template import Template
 
 T = TypeVar("T")
 
-DEFAULT_STATE_FILE = Path(".sniper-local") / "state.json"
+# Where the CLI's other commands look for the running local stack.
+DEFAULT_STATE_FILE = local_state_file()
 DEFAULT_MAIL_DIR = Path(".sniper-local") / "mail"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sniper", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    local = commands.add_parser("local", help="run the local stack until Ctrl-C")
-    local.add_argument("--host", default="127.0.0.1")
-    local.add_argument("--port", type=int, default=3000, help="the API gateway's port (0: any)")
-    local.add_argument(
-        "--state-file",
-        type=Path,
-        default=DEFAULT_STATE_FILE,
-        help=f"write the stack's URLs and demo login here (default {DEFAULT_STATE_FILE})",
-    )
-    local.add_argument(
-        "--mail-dir",
-        type=Path,
-        default=DEFAULT_MAIL_DIR,
-        help=f"where the Postmark sink stores emails (default {DEFAULT_MAIL_DIR})",
-    )
-    local.add_argument(
-        "--demo", action="store_true", help="run the live demonstration first, then keep serving"
-    )
-    local.add_argument(
-        "--deployed-timing",
-        action="store_true",
-        help="schedule snipes as deployed (about 2 minutes ahead, on a 60 s grid) instead of "
-        "the local profile (15 s ahead, 1 s grid)",
-    )
-    demo = commands.add_parser(
-        "demo",
-        help="run the live demonstration on a fresh local stack and exit "
-        "(status 0 when every snipe settled as scripted)",
-    )
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=3000, help="the API gateway's port (0: any)")
-    for command in (local, demo):
-        command.add_argument(
-            "--fast", action="store_true", help="demo auctions closing within 30 s (tests)"
-        )
-    token = commands.add_parser("token", help="print a fresh ID token for the local demo user")
-    token.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE)
-    token.add_argument("--username", help="another user of the local pool (default: demo)")
-    token.add_argument("--password")
-    token.add_argument("--access", action="store_true", help="print the access token instead")
-    args = parser.parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """`sniper local`, `sniper demo` or `sniper token` (their options: sniper.cli.main)."""
     if args.command == "local":
         options = StackOptions(
             host=args.host,
@@ -280,7 +241,3 @@ def _print_token(
     )
     print(tokens.access_token if access else tokens.id_token)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

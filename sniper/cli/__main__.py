@@ -1,0 +1,3 @@
+from sniper.cli.main import main
+
+raise SystemExit(main())
