@@ -142,10 +142,15 @@ def near_instant(now_ms: int, target_ms_: int, close_ms: int, timing: Timing = D
 
 
 def lease_until_ms(now_ms: int, target_ms_: int, close_ms: int, timing: Timing = DEFAULT) -> int:
-    """How long a lease taken or renewed now lasts: long while far from the instant, short
-    near it (a standby must notice a dead holder in time)."""
+    """How long a lease taken or renewed now lasts: long while far from the instant, short near
+    it (a standby must notice a dead holder in time). A long lease never reaches further into
+    the critical window than a short one would: a holder dying just before it leaves no lease
+    that outlasts the instant."""
     if near_instant(now_ms, target_ms_, close_ms, timing):
         return now_ms + timing.short_lease_ms
+    critical = target_ms_ - round(timing.critical_lead_s * 1000)
+    if now_ms < critical:
+        return min(now_ms + timing.long_lease_ms, critical + timing.short_lease_ms)
     return now_ms + timing.long_lease_ms
 
 
