@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_body, decode_query, event_body, to_money
+from sniper.api.decoding import decode_query, json_body, to_money
 from sniper.api.filters import statuses
 from sniper.api.identity import caller_of
 from sniper.api.operations import Operation, RouteTable, json_response
@@ -67,7 +67,7 @@ def build_router(book: SnipeBook) -> APIGatewayHttpRouter:
     async def create() -> Response[str]:
         event = table.current_event
         caller = caller_of(event)
-        request = decode_body(event_body(event), CreateBidRequest)
+        request = json_body(event, CreateBidRequest)
         snipe = await book.create(
             caller.user_id,
             NewSnipe(
@@ -107,7 +107,7 @@ def build_router(book: SnipeBook) -> APIGatewayHttpRouter:
     async def update_bid(bidId: str) -> Response[str]:
         event = table.current_event
         caller = caller_of(event)
-        change = decode_body(event_body(event), UpdateBidRequest)
+        change = json_body(event, UpdateBidRequest)
         max_bid = (
             to_money(change.max_bid.value, change.max_bid.currency, field="maxBid")
             if change.max_bid

@@ -88,3 +88,25 @@ def test_the_api_never_imports_pydantic() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_body_routes_document_415() -> None:
+    document = api_document()
+    body_routes = {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    assert body_routes == {
+        ("/bids", "post"),
+        ("/bids/{bidId}", "put"),
+        ("/users/profile", "put"),
+        ("/users/preferences", "put"),
+        ("/ebay/auth/callback", "post"),
+    }
+    for path, method in body_routes:
+        responses = document["paths"][path][method]["responses"]
+        assert {"400", "415"} <= set(responses), (path, method)
+    error = document["components"]["schemas"]["ErrorDetail"]["properties"]
+    assert "bidId" in error
