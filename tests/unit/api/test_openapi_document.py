@@ -90,7 +90,7 @@ def test_the_api_never_imports_pydantic() -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_body_routes_document_415() -> None:
+def test_body_routes_document_415_and_create_documents_its_idempotency_key() -> None:
     document = api_document()
     body_routes = {
         (path, method)
@@ -108,5 +108,9 @@ def test_body_routes_document_415() -> None:
     for path, method in body_routes:
         responses = document["paths"][path][method]["responses"]
         assert {"400", "415"} <= set(responses), (path, method)
+    create = document["paths"]["/bids"]["post"]
+    (key,) = [p for p in create["parameters"] if p["in"] == "header"]
+    assert key["name"] == "Idempotency-Key" and key["required"] is False
+    assert key["schema"]["maxLength"] == 128 and key["schema"]["pattern"].startswith("^")
     error = document["components"]["schemas"]["ErrorDetail"]["properties"]
     assert "bidId" in error
