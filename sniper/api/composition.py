@@ -13,6 +13,7 @@ from sniper.storage.history import HistoryRepository
 from sniper.storage.idempotency import IdempotencyRecords
 from sniper.storage.live_guards import LiveGuards
 from sniper.storage.snipes import SnipesRepository
+from sniper.storage.spent_states import SpentStates
 from sniper.storage.table import DynamoTable
 from sniper.storage.users import UsersRepository
 
@@ -31,6 +32,10 @@ async def live_guards(clients: AwsClients, table: str) -> LiveGuards:
 
 async def idempotency_records(clients: AwsClients, table: str) -> IdempotencyRecords:
     return IdempotencyRecords(DynamoTable(await clients.get("dynamodb"), table))
+
+
+async def spent_states(clients: AwsClients, table: str) -> SpentStates:
+    return SpentStates(DynamoTable(await clients.get("dynamodb"), table))
 
 
 async def history_repository(clients: AwsClients, table: str) -> HistoryRepository:

@@ -29,6 +29,7 @@ ADAPTER_ACTIONS: dict[str, frozenset[str]] = {
     "IdempotencyRecords": frozenset(
         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     ),
+    "SpentStates": frozenset({"dynamodb:PutItem"}),
     "TokenVault": frozenset({"kms:Encrypt", "kms:Decrypt"}),
     "SecretsReader": frozenset({"secretsmanager:GetSecretValue"}),
     # Creating a schedule also needs iam:PassRole on the role it names (see IMPLIED).

@@ -15,7 +15,7 @@ from sniper.api.routes import bids
 from sniper.domain import errors as domain
 from sniper.ebay import errors as ebay
 from sniper.local.context import LocalLambdaContext
-from sniper.services.oauth_state import InvalidState
+from sniper.services.oauth_state import InvalidState, StateAlreadyUsed
 from sniper.services.snipe_book import AlreadySniped
 from tests.support.http_events import claims_for, http_event
 
@@ -66,6 +66,7 @@ async def _get(app: HttpApp, claims: dict[str, Any] | None = None) -> tuple[int,
     [
         (domain.InvalidInput("bad", field="x"), 400, "invalid_input"),
         (InvalidState("bad", field="state"), 400, "invalid_state"),
+        (StateAlreadyUsed("used", field="state"), 400, "state_already_used"),
         (UnsupportedMediaType("json", field="Content-Type"), 415, "unsupported_media_type"),
         (IdempotencyKeyReused("other body"), 422, "idempotency_key_reused"),
         (domain.NotFound("no"), 404, "not_found"),
