@@ -20,7 +20,8 @@ from sniper.local.aws import LocalAws
 from sniper.local.lambdas import LocalFunctions
 from sniper.runtime import App
 from sniper.services.snipe_book import ABANDONED_AFTER_MS
-from sniper.storage.live_guards import LiveGuards
+from sniper.storage.live_guards import GUARD_KIND, LiveGuards
+from sniper.storage.side_records import side_key
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
 from tests.factories import now_ms
@@ -172,7 +173,7 @@ async def test_a_guard_whose_snipe_never_came_is_held_then_freed(
     for claimed_at, free in ((now - 1_000, False), (now - ABANDONED_AFTER_MS - 1_000, True)):
         await guards.table.client.delete_item(
             TableName=guards.table.name,
-            Key={"userId": {"S": linked}, "bidId": {"S": f"~live#{auction['itemId']}"}},
+            Key={"userId": {"S": linked}, "bidId": {"S": side_key(GUARD_KIND, auction["itemId"])}},
         )
         ghost = f"01GHOST{claimed_at}"
         assert (
@@ -200,7 +201,7 @@ async def test_guards_are_not_snipes_to_any_reader(
     auction = await sim.auction()
     created = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
     assert created.status == 201
-    guard_key = f"~live#{auction['itemId']}"
+    guard_key = side_key(GUARD_KIND, auction["itemId"])
     assert await guards.get(linked, auction["itemId"]) is not None
 
     by_key = await api.request(
