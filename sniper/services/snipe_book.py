@@ -157,12 +157,18 @@ class SnipeBook:
         await self._claim_item(snipe)
         try:
             await self.snipes.create(snipe)
-        except BaseException:
-            # Not written: hand the item back now rather than after ABANDONED_AFTER_MS.
-            with contextlib.suppress(Exception):
-                await self.guards.release(user_id, snipe.item_id, snipe.bid_id)
+        except Exception:
+            await self._hand_back(snipe)
             raise
         return await self._schedule(snipe)
+
+    async def _hand_back(self, snipe: Snipe) -> None:
+        """After a failed write, free the item now rather than after ABANDONED_AFTER_MS, but
+        only if a consistent read shows the snipe absent: a write whose answer was lost may
+        have landed, and then the guard must stay."""
+        with contextlib.suppress(Exception):
+            if await self.snipes.find(snipe.user_id, snipe.bid_id) is None:
+                await self.guards.release(snipe.user_id, snipe.item_id, snipe.bid_id)
 
     async def _claim_item(self, snipe: Snipe) -> None:
         """Make `snipe` the holder of its item's guard, or raise AlreadySniped naming the holder."""

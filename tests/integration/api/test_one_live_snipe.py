@@ -14,16 +14,24 @@ from typing import Any
 
 import pytest
 
-from sniper.domain.snipe import SnipeStatus
+from sniper.domain.errors import UpstreamUnavailable
+from sniper.domain.money import Money
+from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.ebay.client import EbayClient
+from sniper.ebay.credentials import AppCredentials
+from sniper.ebay.endpoints import endpoints_for
+from sniper.ebay.http import EbayHttp
+from sniper.ebaysim import SimulatorServer
 from sniper.handlers import bid_management
-from sniper.local.aws import LocalAws
+from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
 from sniper.local.lambdas import LocalFunctions
 from sniper.runtime import App
-from sniper.services.snipe_book import ABANDONED_AFTER_MS
+from sniper.services.snipe_book import ABANDONED_AFTER_MS, NewSnipe, SnipeBook
 from sniper.storage.live_guards import GUARD_KIND, LiveGuards
 from sniper.storage.side_records import side_key
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
+from sniper.storage.users import UsersRepository
 from tests.factories import now_ms
 from tests.integration.api.conftest import BIDS, USER_MANAGEMENT, ApiApps, Sim, link_ebay
 from tests.support.http_events import claims_for, http_event
@@ -230,3 +238,57 @@ async def test_guards_are_not_snipes_to_any_reader(
 async def test_the_abandon_span_outlasts_the_function(local_aws: LocalAws) -> None:
     timeout_s = local_aws.template.function("BidManagementFunction").timeout
     assert 2 * timeout_s * 1000 < ABANDONED_AFTER_MS
+
+
+class FailingWrites(SnipesRepository):
+    """The Bids table failing at the snipe's write: before it lands, or after (answer lost)."""
+
+    def __init__(self, table: DynamoTable, *, lands: bool) -> None:
+        super().__init__(table)
+        self.lands = lands
+
+    async def create(self, snipe: Snipe) -> Snipe:
+        if self.lands:
+            await super().create(snipe)
+        raise UpstreamUnavailable("DynamoDB is unreachable")
+
+
+@pytest.mark.parametrize("lands", [False, True])
+async def test_a_failed_write_frees_the_item_only_if_the_snipe_is_not_there(
+    api: ApiApps,
+    sim: Sim,
+    linked: str,
+    ebay_sim: SimulatorServer,
+    users_repo: UsersRepository,
+    snipes_repo: SnipesRepository,
+    guards: LiveGuards,
+    lands: bool,
+) -> None:
+    auction = await sim.auction()
+    credentials = AppCredentials(
+        client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET, ru_name=LOCAL_RU_NAME
+    )
+    ebay = EbayClient(endpoints_for("local", ebay_sim.url), credentials, EbayHttp())
+    try:
+        book = SnipeBook(
+            users=users_repo,
+            snipes=FailingWrites(snipes_repo.table, lands=lands),
+            guards=guards,
+            browse=ebay.browse,
+            scheduler=None,  # type: ignore[arg-type]  # never reached: the write fails first
+        )
+        request = NewSnipe(item_id=auction["itemId"], max_bid=Money.parse("30.00", "USD"))
+        with pytest.raises(UpstreamUnavailable):
+            await book.create(linked, request)
+    finally:
+        await ebay.close()
+
+    guard = await guards.get(linked, auction["itemId"])
+    after = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    if lands:  # the snipe exists and is live: the guard stayed, and it names it
+        assert guard is not None
+        assert after.status == 409 and after.error()["bidId"] == guard.holder_bid_id
+        assert (await snipes_repo.get(linked, guard.holder_bid_id)).status == SnipeStatus.SCHEDULED
+    else:  # nothing was written: the item is free at once, not after ABANDONED_AFTER_MS
+        assert guard is None
+        assert after.status == 201, after.body
