@@ -6,16 +6,18 @@ This table rather than a new one: the partition is the user's, so isolation is b
 account deletion removes them with the snipes; the table already expires items on `ttl`; and
 the functions that write them already hold CRUD on it (no new table, variable or grant).
 
-What keeps them out of every snipe read: their sort keys start with "~", which no snipe id (a
-ULID, [0-9A-Z]{26}) can, and they carry no `auctionEndTime`, so the sparse byAuctionEnd index,
-which every listing, count and group read uses, never holds them. The reads that can meet one
-are a read by key (SnipesRepository.get refuses these keys) and delete_partition (which deletes
-them with the account, and counts only snipes).
+What keeps them out of every snipe read: they carry no `auctionEndTime`, so the sparse
+byAuctionEnd index, which every listing, count and group read uses, never holds them; and a
+snipe's sort key is its id, a ULID (sniper.domain.ids), which theirs (`~<kind>#<name>`) never
+is. The reads that can meet one are a read by key (SnipesRepository.get refuses any key that is
+not a snipe id) and delete_partition (which deletes them with the account; only snipes count).
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from sniper.domain.ids import is_id
 
 SIDE_RECORD_MARK: Final = "~"
 
@@ -26,4 +28,5 @@ def side_key(kind: str, name: str) -> str:
 
 
 def is_snipe_key(sort_key: str) -> bool:
-    return not sort_key.startswith(SIDE_RECORD_MARK)
+    """A snipe's key is its id; anything else kept in the partition beside snipes is not one."""
+    return is_id(sort_key)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from sniper.domain.errors import UpstreamUnavailable
+from sniper.domain.ids import new_id
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.ebay.client import EbayClient
@@ -183,7 +184,7 @@ async def test_a_guard_whose_snipe_never_came_is_held_then_freed(
             TableName=guards.table.name,
             Key={"userId": {"S": linked}, "bidId": {"S": side_key(GUARD_KIND, auction["itemId"])}},
         )
-        ghost = f"01GHOST{claimed_at}"
+        ghost = new_id(claimed_at)  # a snipe id never written
         assert (
             await guards.claim(
                 linked, auction["itemId"], ghost, now_ms=claimed_at, expires_s=now // 1000 + 3600
