@@ -10,7 +10,10 @@ from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.storage.history import HistoryRepository
+from sniper.storage.idempotency import IdempotencyRecords
+from sniper.storage.live_guards import LiveGuards
 from sniper.storage.snipes import SnipesRepository
+from sniper.storage.spent_states import SpentStates
 from sniper.storage.table import DynamoTable
 from sniper.storage.users import UsersRepository
 
@@ -21,6 +24,18 @@ async def users_repository(clients: AwsClients, table: str) -> UsersRepository:
 
 async def snipes_repository(clients: AwsClients, table: str) -> SnipesRepository:
     return SnipesRepository(DynamoTable(await clients.get("dynamodb"), table))
+
+
+async def live_guards(clients: AwsClients, table: str) -> LiveGuards:
+    return LiveGuards(DynamoTable(await clients.get("dynamodb"), table))
+
+
+async def idempotency_records(clients: AwsClients, table: str) -> IdempotencyRecords:
+    return IdempotencyRecords(DynamoTable(await clients.get("dynamodb"), table))
+
+
+async def spent_states(clients: AwsClients, table: str) -> SpentStates:
+    return SpentStates(DynamoTable(await clients.get("dynamodb"), table))
 
 
 async def history_repository(clients: AwsClients, table: str) -> HistoryRepository:

@@ -7,7 +7,7 @@ never carries the exception's text: only its stable code and the correlation id 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 
 import msgspec
 from aws_lambda_powertools import Logger
@@ -31,10 +31,31 @@ class Unauthenticated(SniperError):
     code = "unauthenticated"
 
 
+class UnsupportedMediaType(SniperError):
+    """A body declared as something other than JSON (or not declared at all)."""
+
+    code = "unsupported_media_type"
+
+
+@runtime_checkable
+class NamesSnipe(Protocol):
+    """An error about a snipe the caller already has: its id goes into `error.bidId`."""
+
+    bid_id: str
+
+
+@runtime_checkable
+class AsksToRetry(Protocol):
+    """An error that clears by itself: its delay goes into the Retry-After header."""
+
+    retry_after_seconds: int
+
+
 class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
     code: str
     message: str
     field: str | None = None
+    bid_id: str | None = None  # the existing snipe a 409 is about: GET /bids/{bidId}
     correlation_id: str | None = None
 
 
@@ -46,6 +67,7 @@ class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
 STATUS_BY_ERROR: Final[tuple[tuple[type[SniperError], int], ...]] = (
     (Unauthenticated, 401),
     (InvalidInput, 400),
+    (UnsupportedMediaType, 415),
     (NotFound, 404),
     (Conflict, 409),
     (SignatureInvalid, 412),  # what eBay expects from a notification endpoint
@@ -80,13 +102,18 @@ def error_response(
     message: str,
     *,
     field: str | None = None,
+    bid_id: str | None = None,
     correlation_id: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
-    body = ErrorBody(
-        error=ErrorDetail(code=code, message=message, field=field, correlation_id=correlation_id)
+    detail = ErrorDetail(
+        code=code, message=message, field=field, bid_id=bid_id, correlation_id=correlation_id
     )
     return Response(
-        status_code=status, content_type="application/json", body=_encode(body).decode()
+        status_code=status,
+        content_type="application/json",
+        body=_encode(ErrorBody(error=detail)).decode(),
+        headers=headers,
     )
 
 
@@ -97,7 +124,17 @@ def response_for(error: SniperError, correlation_id: str | None) -> Response[str
             status, error.code, _SERVER_MESSAGES[status], correlation_id=correlation_id
         )
     return error_response(
-        status, error.code, error.message, field=error.field, correlation_id=correlation_id
+        status,
+        error.code,
+        error.message,
+        field=error.field,
+        bid_id=error.bid_id if isinstance(error, NamesSnipe) else None,
+        correlation_id=correlation_id,
+        headers=(
+            {"Retry-After": str(error.retry_after_seconds)}
+            if isinstance(error, AsksToRetry)
+            else None
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from sniper.api.errors import ErrorBody
-from sniper.api.operations import Operation
+from sniper.api.operations import HeaderParameter, Operation
 
 REF_TEMPLATE = "#/components/schemas/{name}"
 SECURITY_SCHEME = "cognito"
@@ -24,6 +24,7 @@ _ERROR_TEXT = {
     404: "No such resource (or it is someone else's)",
     409: "The resource changed or is in a state that does not allow this",
     412: "The signature did not verify",
+    415: "The body is not declared as application/json (charset utf-8 at most)",
     422: "Well-formed, but the rules refuse it (see `error.code`)",
     500: "Unexpected error; quote `error.correlationId`",
     502: "An outside service answered unusably",
@@ -58,6 +59,21 @@ def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _header_parameter(header: HeaderParameter) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if header.pattern is not None:
+        schema["pattern"] = header.pattern
+    if header.max_length is not None:
+        schema["maxLength"] = header.max_length
+    return {
+        "name": header.name,
+        "in": "header",
+        "required": header.required,
+        "description": header.description,
+        "schema": schema,
+    }
+
+
 def document(
     operations: Iterable[Operation], *, title: str, version: str, description: str = ""
 ) -> dict[str, Any]:
@@ -75,6 +91,7 @@ def document(
         if op.query is not None:
             query_name = schema_of[id(op.query)]["$ref"].rsplit("/", 1)[-1]
             parameters += _query_parameters(components[query_name])
+        parameters += [_header_parameter(header) for header in op.headers]
         success: dict[str, Any] = {"description": op.summary}
         if op.response is not None:
             success["content"] = {op.content_type: {"schema": schema_of[id(op.response)]}}
@@ -82,6 +99,8 @@ def document(
         statuses = {*op.errors, 500}
         if op.authorized:
             statuses.add(401)
+        if op.body is not None:
+            statuses |= {400, 415}  # every body is read by decoding.json_body
         for status in sorted(statuses):
             schema = error_ref
             if status == 401:

@@ -22,6 +22,17 @@ _encode = msgspec.json.Encoder().encode
 
 
 @dataclass(frozen=True)
+class HeaderParameter:
+    """A request header an operation reads (documented as an OpenAPI header parameter)."""
+
+    name: str
+    description: str
+    pattern: str | None = None
+    max_length: int | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str
     path: str  # template.yaml's form: /bids/{bidId}
@@ -35,6 +46,7 @@ class Operation:
     authorized: bool = True
     errors: tuple[int, ...] = ()
     content_type: str = "application/json"
+    headers: tuple[HeaderParameter, ...] = ()
 
     @property
     def path_parameters(self) -> tuple[str, ...]:

@@ -46,7 +46,19 @@ class GroupIn(_Request, frozen=True, kw_only=True):
 
 
 class CreateBidRequest(_Request, frozen=True, kw_only=True):
-    item_id: Annotated[str, Meta(description="The item number or the RESTful id v1|<n>|0")]
+    item_id: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=2048,
+            description=(
+                "The item number, the RESTful id v1|<n>|<variation>, or the listing's https URL "
+                "on ebay.com, ebay.co.uk, ebay.de, ebay.com.au, ebay.ca, ebay.fr, ebay.it or "
+                "ebay.es (…/itm/<n> or …/itm/<title>/<n>, var=<variation> kept)"
+            ),
+            examples=["123456789012", "https://www.ebay.co.uk/itm/123456789012"],
+        ),
+    ]
     max_bid: MoneyIn
     offset_seconds: OffsetSeconds | None = None
     group: GroupIn | None = None

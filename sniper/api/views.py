@@ -12,7 +12,9 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from sniper.domain import instants
 from sniper.domain.history import Attempt, HistoryEntry, TimingReport
+from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.domain.user import EbayLink, NotificationChoices, User
@@ -199,11 +201,20 @@ class BidView(_View, frozen=True, kw_only=True):
     placed_at: Instant | None = None
     created_at: Instant
     updated_at: Instant
+    changes_close_at: Annotated[
+        Instant,
+        Meta(
+            description="From this instant the sniper may wake to get the bid ready, and the "
+            "maximum and offset can no longer be changed (cancelling stays possible until the "
+            "bid is being placed)"
+        ),
+    ]
 
     @classmethod
-    def of(cls, snipe: Snipe) -> BidView:
+    def of(cls, snipe: Snipe, timing: Timing = instants.DEFAULT) -> BidView:
         group = snipe.group
         return cls(
+            changes_close_at=iso_ms(instants.changes_close_ms(snipe.auction_end_ms, timing)),
             bid_id=snipe.bid_id,
             item_id=snipe.item_id,
             legacy_item_id=snipe.legacy_item_id,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from sniper.api import composition as wire
 from sniper.api.app import HttpApp, api_logger, api_resolver
+from sniper.api.idempotency import IdempotentRequests
 from sniper.api.routes import bids
 from sniper.aws_clients import AwsClients
 from sniper.config import BidManagementSettings, load_settings
@@ -31,10 +32,16 @@ async def build(environ: Mapping[str, str]) -> App:
     book = SnipeBook(
         users=await wire.users_repository(clients, settings.users_table),
         snipes=await wire.snipes_repository(clients, settings.bids_table),
+        guards=await wire.live_guards(clients, settings.bids_table),
         browse=ebay.browse,
         scheduler=scheduler,
+        timing=settings.timing(),
     )
-    resolver = api_resolver([bids.build_router(book)], logger)
+    idempotent = IdempotentRequests(
+        await wire.idempotency_records(clients, settings.bids_table),
+        correlation_id=logger.get_correlation_id,
+    )
+    resolver = api_resolver([bids.build_router(book, idempotent)], logger)
     return HttpApp(resolver, logger, closers=[ebay.close, clients.close])
 
 

@@ -26,9 +26,12 @@ async def build(environ: Mapping[str, str]) -> App:
     secrets = await wire.secrets_reader(clients)
     ebay = await wire.ebay_client(settings, secrets)
     state_key = StateKeySource(lambda: secrets.read_text(settings.oauth_state_secret_arn))
+    spent = await wire.spent_states(clients, settings.bids_table)
 
     async def states() -> OAuthStates:
-        return OAuthStates(await state_key.key(), ttl_seconds=settings.oauth_state_ttl_seconds)
+        return OAuthStates(
+            await state_key.key(), ttl_seconds=settings.oauth_state_ttl_seconds, ledger=spent
+        )
 
     linking = EbayLinking(
         users=users,

@@ -74,7 +74,7 @@ class EbayLinking:
 
     async def complete(self, caller: Caller, *, code: str, state: str) -> User:
         """The consent redirect came back: check the state, redeem the code, store the grant."""
-        (await self.states()).verify(state, caller.user_id)
+        await (await self.states()).redeem(state, caller.user_id)  # single use
         try:
             grant = await self.oauth.exchange_code(code, scopes=USER_SCOPES)
         except InvalidGrant:

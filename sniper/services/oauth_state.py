@@ -1,8 +1,10 @@
-"""The OAuth `state`: binds an eBay consent to the user who started it, for a short while.
+"""The OAuth `state`: binds an eBay consent to the user who started it, for a short while, once.
 
 `v1.<payload>.<mac>`: the payload (a nonce and an expiry) is base64url JSON, the mac is
 HMAC-SHA256 over the payload *and the user id*, so the state names no one yet only verifies for
-the user it was issued to. It travels through eBay and the browser, so it is never logged.
+the user it was issued to. Redeeming it spends its nonce in a ledger (a conditional write), so a
+replayed state, even with another authorization code, cannot link the account again. It travels
+through eBay and the browser, so it is never logged.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import msgspec
 
@@ -30,6 +33,23 @@ class InvalidState(InvalidInput):
 
 class StateExpired(InvalidState):
     code = "state_expired"
+
+
+class StateAlreadyUsed(InvalidState):
+    code = "state_already_used"
+
+
+class StateLedger(Protocol):
+    """Where spent states are kept (sniper.storage.spent_states.SpentStates)."""
+
+    async def spend(self, user_id: str, nonce: str, expires_ms: int) -> bool:
+        """True for the first use; False if this nonce was spent before."""
+        ...
+
+
+class VerifiedState(msgspec.Struct, frozen=True, kw_only=True):
+    nonce: str
+    expires_ms: int
 
 
 class _Payload(msgspec.Struct, frozen=True):
@@ -54,11 +74,14 @@ def _unb64(text: str) -> bytes:
 
 
 class OAuthStates:
-    def __init__(self, key: bytes, *, ttl_seconds: int, clock_ms: ClockMs = now_ms) -> None:
+    def __init__(
+        self, key: bytes, *, ttl_seconds: int, ledger: StateLedger, clock_ms: ClockMs = now_ms
+    ) -> None:
         if len(key) < _MIN_KEY_BYTES:
             raise UpstreamUnavailable("the OAuth state key is missing or too short")
         self._key = key
         self.ttl_ms = ttl_seconds * 1000
+        self.ledger = ledger
         self.clock_ms = clock_ms
 
     def _mac(self, user_id: str, payload: str) -> str:
@@ -72,7 +95,15 @@ class OAuthStates:
             value=f"{_VERSION}.{payload}.{self._mac(user_id, payload)}", expires_ms=expires
         )
 
-    def verify(self, value: str, user_id: str) -> None:
+    async def redeem(self, value: str, user_id: str) -> None:
+        """Accept a state issued to `user_id`, unexpired and never redeemed; then it is spent."""
+        verified = self.verify(value, user_id)
+        if not await self.ledger.spend(user_id, verified.nonce, verified.expires_ms):
+            raise StateAlreadyUsed(
+                "this linking attempt was already used; start linking again", field="state"
+            )
+
+    def verify(self, value: str, user_id: str) -> VerifiedState:
         """Accept a state issued to `user_id` and not yet expired; refuse anything else."""
         refused = InvalidState(
             "this state was not issued to you or was altered; start linking again", field="state"
@@ -90,6 +121,7 @@ class OAuthStates:
             raise refused from None
         if decoded.e <= self.clock_ms():
             raise StateExpired("this linking attempt expired; start linking again", field="state")
+        return VerifiedState(nonce=decoded.n, expires_ms=decoded.e)
 
 
 class StateKeySource:

@@ -2,14 +2,23 @@
 
 A new snipe is checked against eBay first (a live auction, in the listing's currency, at least
 the next minimum bid), stored SCHEDULED, then handed to the scheduler.
+
+One live snipe per user and item, by a conditional write rather than a read: the new snipe
+first claims the item's guard (sniper.storage.live_guards), then is written. A guard whose
+holder is terminal frees the item; so does one whose holder was never written (a create that
+died between the two writes) once ABANDONED_AFTER_MS has passed. That span exceeds the API
+function's timeout, so the dead create can no longer write its snipe; until then the item
+counts as held, and nothing can leave two live snipes behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+from typing import Final
 
 import msgspec
 
+from sniper.domain import instants
 from sniper.domain.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -20,6 +29,7 @@ from sniper.domain.errors import (
     InvalidInput,
 )
 from sniper.domain.ids import new_id
+from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import (
     EDITABLE,
@@ -31,19 +41,24 @@ from sniper.domain.snipe import (
     check_offset,
 )
 from sniper.ebay.browse import BrowseApi, Item
-from sniper.ebay.item_ids import to_rest_item_id
+from sniper.ebay.item_ids import parse_item_reference
 from sniper.scheduling import SnipeScheduler
 from sniper.services.clock import ClockMs, now_ms
 from sniper.services.paging import full_page
 from sniper.services.snipe_cancellation import cancel_snipe
 from sniper.services.watchlist import next_minimum
+from sniper.storage.live_guards import Guard, LiveGuards
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import Page
 from sniper.storage.users import UsersRepository
 
 # A snipe whose firing instant is closer than this cannot be prepared in time.
-MIN_LEAD_MS = 5_000
 CANCEL_REASON = "cancelled by the user"
+# Longer than BidManagementFunction's Timeout (template.yaml, 30 s; a test holds them apart).
+ABANDONED_AFTER_MS: Final = 120_000
+# A guard outlives its auction by a day: after the close no snipe on the item can be created.
+GUARD_AFTER_CLOSE_S: Final = 24 * 3600
+_CLAIM_ATTEMPTS: Final = 4
 
 
 class NotAnAuction(BusinessRuleViolation):
@@ -63,7 +78,15 @@ class TooLate(BusinessRuleViolation):
 
 
 class AlreadySniped(Conflict):
+    """The caller has a live snipe on the item: `bid_id` names it (the API's `error.bidId`)."""
+
     code = "already_sniped"
+
+    def __init__(self, bid_id: str) -> None:
+        super().__init__(
+            f"you already have a snipe on this item ({bid_id}); change that one", field="itemId"
+        )
+        self.bid_id = bid_id
 
 
 class SnipeBusy(Conflict):
@@ -85,18 +108,22 @@ class SnipeBook:
         *,
         users: UsersRepository,
         snipes: SnipesRepository,
+        guards: LiveGuards,
         browse: BrowseApi,
         scheduler: SnipeScheduler,
+        timing: Timing = instants.DEFAULT,
         clock_ms: ClockMs = now_ms,
     ) -> None:
         self.users = users
         self.snipes = snipes
+        self.guards = guards
         self.browse = browse
         self.scheduler = scheduler
+        self.timing = timing
         self.clock_ms = clock_ms
 
     async def create(self, user_id: str, request: NewSnipe) -> Snipe:
-        item_id = to_rest_item_id(request.item_id)
+        reference = parse_item_reference(request.item_id)
         user = await self.users.get(user_id)
         if user is None or user.ebay_link is None:
             raise EbayLinkRequired("link your eBay account before setting a snipe")
@@ -107,19 +134,11 @@ class SnipeBook:
             if request.offset_seconds is not None
             else user.preferences.default_offset_seconds
         )
-        item = await self.browse.get_item(item_id)
+        item = await self.browse.get_item(
+            reference.rest_id, marketplace_id=reference.marketplace_id
+        )
         now = self.clock_ms()
         self._check_biddable(item, request.max_bid, offset, now)
-        live = [
-            s
-            for s in await self.snipes.ending_after(user_id, now)
-            if s.item_id == item.item_id and s.status not in TERMINAL
-        ]
-        if live:
-            raise AlreadySniped(
-                f"you already have a snipe on this item ({live[0].bid_id}); change that one",
-                field="itemId",
-            )
         assert item.item_end_ms is not None  # _check_biddable refuses an auction without an end
         snipe = Snipe(
             user_id=user_id,
@@ -138,8 +157,42 @@ class SnipeBook:
             created_ms=now,
             updated_ms=now,
         )
-        await self.snipes.create(snipe)
+        await self._claim_item(snipe)
+        try:
+            await self.snipes.create(snipe)
+        except Exception:
+            await self._hand_back(snipe)
+            raise
         return await self._schedule(snipe)
+
+    async def _hand_back(self, snipe: Snipe) -> None:
+        """After a failed write, free the item now rather than after ABANDONED_AFTER_MS, but
+        only if a consistent read shows the snipe absent: a write whose answer was lost may
+        have landed, and then the guard must stay."""
+        with contextlib.suppress(Exception):
+            if await self.snipes.find(snipe.user_id, snipe.bid_id) is None:
+                await self.guards.release(snipe.user_id, snipe.item_id, snipe.bid_id)
+
+    async def _claim_item(self, snipe: Snipe) -> None:
+        """Make `snipe` the holder of its item's guard, or raise AlreadySniped naming the holder."""
+        expires_s = snipe.auction_end_ms // 1000 + GUARD_AFTER_CLOSE_S
+        seen: Guard | None = None
+        for _ in range(_CLAIM_ATTEMPTS):
+            held = await self.guards.claim(
+                snipe.user_id,
+                snipe.item_id,
+                snipe.bid_id,
+                now_ms=self.clock_ms(),
+                expires_s=expires_s,
+                replacing=seen,
+            )
+            if held is None:
+                return
+            holder = await self.snipes.find(snipe.user_id, held.holder_bid_id)
+            if not frees_item(held, holder, self.clock_ms()):
+                raise AlreadySniped(held.holder_bid_id)
+            seen = held
+        raise Conflict("the item kept changing hands; try again")
 
     async def _schedule(self, snipe: Snipe) -> Snipe:
         try:
@@ -178,7 +231,7 @@ class SnipeBook:
                 f"the maximum bid must be at least {minimum.value} {minimum.currency}",
                 field="maxBid.value",
             )
-        if item.item_end_ms - round(offset * 1000) - now < MIN_LEAD_MS:
+        if not instants.accepts_new(item.item_end_ms, offset, now, self.timing):
             raise TooLate("this auction ends too soon to place a snipe", field="itemId")
 
     async def list(
@@ -227,7 +280,7 @@ class SnipeBook:
             # The read above awaited: decide on the snipe as it is now.
             snipe = await self.snipes.get(user_id, bid_id)
             self._check_editable(snipe)
-        elif snipe.auction_end_ms - round(offset * 1000) - self.clock_ms() < MIN_LEAD_MS:
+        elif not instants.accepts_new(snipe.auction_end_ms, offset, self.clock_ms(), self.timing):
             raise TooLate("this auction ends too soon to change the snipe", field="offsetSeconds")
         edited = snipe.edited(
             now_ms=self.clock_ms(), max_bid=max_bid, offset_seconds=offset_seconds
@@ -242,6 +295,10 @@ class SnipeBook:
     def _check_editable(self, snipe: Snipe) -> None:
         if snipe.status not in EDITABLE:
             raise IllegalTransition(f"a {snipe.status} snipe can no longer be changed")
+        if self.clock_ms() >= instants.changes_close_ms(snipe.auction_end_ms, self.timing):
+            raise SnipeBusy(
+                "changes closed when the sniper woke to get this bid ready; cancel it instead"
+            )
         lease = snipe.lease_expires_ms
         if snipe.lease_owner and lease is not None and lease > self.clock_ms():
             raise SnipeBusy("the executor is preparing this snipe; it can no longer be changed")
@@ -251,3 +308,11 @@ class SnipeBook:
         return await cancel_snipe(
             self.snipes, self.scheduler, snipe, reason=CANCEL_REASON, clock_ms=self.clock_ms
         )
+
+
+def frees_item(guard: Guard, holder: Snipe | None, now_ms: int) -> bool:
+    """Whether a guard's holder lets a new snipe take the item: it ended, or it never came to
+    be (its create died between the guard and the snipe) and can no longer be written."""
+    if holder is None:
+        return now_ms - guard.claimed_ms > ABANDONED_AFTER_MS
+    return holder.status in TERMINAL

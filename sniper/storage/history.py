@@ -120,4 +120,4 @@ class HistoryRepository:
         return Page(items, encode_cursor(user_id, listing, page.get("LastEvaluatedKey")))
 
     async def delete_all_for_user(self, user_id: str) -> int:
-        return await self.table.delete_partition(user_id, "historyId")
+        return len(await self.table.delete_partition(user_id, "historyId"))

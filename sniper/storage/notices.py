@@ -1,10 +1,10 @@
 """The notifier's record of each outcome email: claimed before it is sent, marked when it is.
 
-One item per (snipe, outcome), kept in the Bids table beside the snipe it is about (key
-`bidId = notice#<bidId>#<OUTCOME>`): it has no auctionEndTime, so the byAuctionEnd index (every
-listing of snipes) never sees it; account deletion's partition delete removes it with the user's
-snipes; TTL removes it after `RETENTION_SECONDS`. A separate item, not an attribute of the snipe,
-because the executor writes the whole snipe item on every move and must not erase it.
+One item per (snipe, outcome), a side record of the Bids table (sniper/storage/side_records.py:
+key `~notice#<bidId>#<OUTCOME>`), kept beside the snipe it is about: out of every snipe read,
+removed with the account, expired by TTL after `RETENTION_SECONDS`. A separate item, not an
+attribute of the snipe, because the executor writes the whole snipe item on every move and must
+not erase it.
 
 States: SENDING (claimed by one notifier invocation, `claimed_ms` ago), SENT (Postmark took it),
 SKIPPED (nothing to send: the user turned that email off, or has no address).
@@ -19,10 +19,11 @@ import msgspec
 
 from sniper.domain.errors import Conflict
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
+from sniper.storage.side_records import side_key
 from sniper.storage.table import DynamoTable, translated_errors
 
 RETENTION_SECONDS = 90 * 24 * 3600
-_PREFIX = "notice#"
+_KIND = "notice"
 
 
 class NoticeState(enum.StrEnum):
@@ -56,7 +57,7 @@ def notice_key(bid_id: str, outcome: str) -> str:
 
 
 def _sort_key(bid_id: str, outcome: str) -> str:
-    return f"{_PREFIX}{bid_id}#{outcome}"
+    return side_key(_KIND, f"{bid_id}#{outcome}")
 
 
 class NoticesRepository:
@@ -94,7 +95,7 @@ class NoticesRepository:
             KeyConditionExpression="userId = :u AND begins_with(bidId, :p)",
             ExpressionAttributeValues={
                 ":u": {"S": user_id},
-                ":p": {"S": f"{_PREFIX}{bid_id}#"},
+                ":p": {"S": side_key(_KIND, f"{bid_id}#")},
             },
             ConsistentRead=True,
         ):

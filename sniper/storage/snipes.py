@@ -8,6 +8,7 @@ from sniper.domain.errors import Conflict, NotFound
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.cursor import decode_cursor, encode_cursor
+from sniper.storage.side_records import is_snipe_key
 from sniper.storage.table import DynamoTable, Page, translated_errors
 
 # Settled snipes stay listable for a while, then DynamoDB's TTL removes them (history remains).
@@ -48,14 +49,21 @@ class SnipesRepository:
 
     async def get(self, user_id: str, bid_id: str) -> Snipe:
         """The caller's snipe; another user's is simply not found."""
+        snipe = await self.find(user_id, bid_id)
+        if snipe is None:
+            raise NotFound(f"no snipe {bid_id}")
+        return snipe
+
+    async def find(self, user_id: str, bid_id: str) -> Snipe | None:
+        """The caller's snipe, or None. A side record's key (see side_records) is no snipe's."""
+        if not is_snipe_key(bid_id):
+            return None
         with translated_errors():
             result = await self.table.client.get_item(
                 TableName=self.table.name, Key=_key(user_id, bid_id), ConsistentRead=True
             )
         item = result.get("Item")
-        if item is None:
-            raise NotFound(f"no snipe {bid_id}")
-        return _from_item(item)
+        return _from_item(item) if item is not None else None
 
     async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
         """Write the next version; if anyone else wrote since `expected_version`, Conflict."""
@@ -142,4 +150,6 @@ class SnipesRepository:
         ]
 
     async def delete_all_for_user(self, user_id: str) -> int:
-        return await self.table.delete_partition(user_id, "bidId")
+        """Delete the caller's whole partition (side records too); returns how many snipes."""
+        deleted = await self.table.delete_partition(user_id, "bidId")
+        return sum(1 for bid_id in deleted if is_snipe_key(bid_id))

@@ -57,8 +57,38 @@ class DynamoTable:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    async def delete_partition(self, user_id: str, sort_key: str) -> int:
-        """Delete every item of the caller's partition; returns how many there were."""
+    async def put_unless_held(
+        self,
+        item: Item,
+        condition: str,
+        *,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Item | None:
+        """Put `item` if `condition` holds. None when written; otherwise the item that stood in
+        the way, as DynamoDB returned it with the refusal ({} if it has gone since)."""
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "Item": item,
+            "ConditionExpression": condition,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        if values:
+            request["ExpressionAttributeValues"] = values
+        with translated_errors():
+            try:
+                await self.client.put_item(**request)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                held: Any = exc.response.get("Item")  # ALL_OLD: what stood in the way
+                return dict(held or {})
+        return None
+
+    async def delete_partition(self, user_id: str, sort_key: str) -> list[str]:
+        """Delete every item of the caller's partition; returns their sort keys."""
         keys = [
             item
             async for item in self.query_all(
@@ -76,4 +106,4 @@ class DynamoTable:
                 with translated_errors():
                     result = await self.client.batch_write_item(RequestItems=pending)
                 pending = dict(result.get("UnprocessedItems", {}))
-        return len(keys)
+        return [key[sort_key]["S"] for key in keys]

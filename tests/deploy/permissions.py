@@ -25,7 +25,13 @@ ADAPTER_ACTIONS: dict[str, frozenset[str]] = {
          "dynamodb:UpdateItem"}
     ),
     "NoticesRepository": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}),
-    "DynamoTable": frozenset({"dynamodb:Query", "dynamodb:BatchWriteItem"}),
+    "DynamoTable": frozenset({"dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:PutItem"}),
+    # The Bids table's side records (sniper/storage/side_records.py).
+    "LiveGuards": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
+    "IdempotencyRecords": frozenset(
+        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    ),
+    "SpentStates": frozenset({"dynamodb:PutItem"}),
     "TokenVault": frozenset({"kms:Encrypt", "kms:Decrypt"}),
     "SecretsReader": frozenset({"secretsmanager:GetSecretValue"}),
     # Creating a schedule also needs iam:PassRole on the role it names (see IMPLIED).

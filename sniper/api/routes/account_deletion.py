@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_query, event_body
+from sniper.api.decoding import decode_query, event_body, header
 from sniper.api.operations import Operation, RouteTable, empty_response, json_response
 from sniper.api.requests import ChallengeQuery
 from sniper.api.views import ChallengeView
@@ -44,20 +44,12 @@ NOTICE = Operation(
 OPERATIONS = (CHALLENGE, NOTICE)
 
 
-def _header(event: Mapping[str, Any], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in (event.get("headers") or {}).items():
-        if key.lower() == wanted:
-            return str(value)
-    return None
-
-
 def endpoint_url(event: Mapping[str, Any]) -> str:
     """The URL eBay called, as eBay hashes it: https://{domainName}{rawPath}.
 
     Behind the local gateway the scheme is http; it says so in X-Forwarded-Proto.
     """
-    scheme = (_header(event, "X-Forwarded-Proto") or "https").split(",")[0].strip().lower()
+    scheme = (header(event, "X-Forwarded-Proto") or "https").split(",")[0].strip().lower()
     if scheme not in ("http", "https"):
         scheme = "https"
     domain = (event.get("requestContext") or {}).get("domainName", "")
@@ -85,7 +77,7 @@ def build_router(
     async def notice() -> Response[str]:
         event = table.current_event
         body = event_body(event)
-        signature = _header(event, "X-EBAY-SIGNATURE")
+        signature = header(event, "X-EBAY-SIGNATURE")
         await notices.handle(signature, body)
         return empty_response(204)
 

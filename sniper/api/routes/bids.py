@@ -5,10 +5,18 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_body, decode_query, event_body, to_money
+from sniper.api.decoding import decode_query, json_body, to_money
 from sniper.api.filters import statuses
+from sniper.api.idempotency import (
+    KEY_HEADER,
+    KEY_MAX_LENGTH,
+    KEY_PATTERN,
+    IdempotentRequests,
+    idempotency_key,
+    request_fingerprint,
+)
 from sniper.api.identity import caller_of
-from sniper.api.operations import Operation, RouteTable, json_response
+from sniper.api.operations import HeaderParameter, Operation, RouteTable, json_response
 from sniper.api.requests import BidsQuery, CreateBidRequest, UpdateBidRequest
 from sniper.api.views import BidPage, BidView
 from sniper.domain.snipe import BidGroup
@@ -25,6 +33,17 @@ CREATE = Operation(
     status=201,
     body=CreateBidRequest,
     errors=(400, 409, 422, 503),
+    headers=(
+        HeaderParameter(
+            KEY_HEADER,
+            "Makes the request safe to retry: the same key and body get the first answer again "
+            "(with Idempotent-Replayed: true), and the snipe is set once. Yours for 24 h; the "
+            "same key with another body is 422; while the first is in flight a twin waits for "
+            "its answer, then 409 request_in_progress with Retry-After.",
+            pattern=KEY_PATTERN,
+            max_length=KEY_MAX_LENGTH,
+        ),
+    ),
 )
 LIST = Operation(
     "GET",
@@ -60,16 +79,25 @@ CANCEL = Operation(
 OPERATIONS = (CREATE, LIST, GET, UPDATE, CANCEL)
 
 
-def build_router(book: SnipeBook) -> APIGatewayHttpRouter:
+def build_router(book: SnipeBook, idempotent: IdempotentRequests) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
     @table.bind(CREATE)
     async def create() -> Response[str]:
         event = table.current_event
         caller = caller_of(event)
-        request = decode_body(event_body(event), CreateBidRequest)
+        key = idempotency_key(event)
+        request = json_body(event, CreateBidRequest)
+        if key is None:
+            return await create_snipe(caller.user_id, request)
+        fingerprint = request_fingerprint(CREATE.operation_id, request)
+        return await idempotent.answer(
+            caller.user_id, key, fingerprint, lambda: create_snipe(caller.user_id, request)
+        )
+
+    async def create_snipe(user_id: str, request: CreateBidRequest) -> Response[str]:
         snipe = await book.create(
-            caller.user_id,
+            user_id,
             NewSnipe(
                 item_id=request.item_id,
                 max_bid=to_money(request.max_bid.value, request.max_bid.currency, field="maxBid"),
@@ -80,7 +108,9 @@ def build_router(book: SnipeBook) -> APIGatewayHttpRouter:
             ),
         )
         return json_response(
-            BidView.of(snipe), status=201, headers={"Location": f"/bids/{snipe.bid_id}"}
+            BidView.of(snipe, book.timing),
+            status=201,
+            headers={"Location": f"/bids/{snipe.bid_id}"},
         )
 
     @table.bind(LIST)
@@ -95,19 +125,21 @@ def build_router(book: SnipeBook) -> APIGatewayHttpRouter:
             limit=query.limit,
         )
         return json_response(
-            BidPage(items=[BidView.of(s) for s in page.items], next_cursor=page.next_cursor)
+            BidPage(
+                items=[BidView.of(s, book.timing) for s in page.items], next_cursor=page.next_cursor
+            )
         )
 
     @table.bind(GET)
     async def get_bid(bidId: str) -> Response[str]:  # the path parameter's name
         caller = caller_of(table.current_event)
-        return json_response(BidView.of(await book.get(caller.user_id, bidId)))
+        return json_response(BidView.of(await book.get(caller.user_id, bidId), book.timing))
 
     @table.bind(UPDATE)
     async def update_bid(bidId: str) -> Response[str]:
         event = table.current_event
         caller = caller_of(event)
-        change = decode_body(event_body(event), UpdateBidRequest)
+        change = json_body(event, UpdateBidRequest)
         max_bid = (
             to_money(change.max_bid.value, change.max_bid.currency, field="maxBid")
             if change.max_bid
@@ -116,11 +148,11 @@ def build_router(book: SnipeBook) -> APIGatewayHttpRouter:
         snipe = await book.change(
             caller.user_id, bidId, max_bid=max_bid, offset_seconds=change.offset_seconds
         )
-        return json_response(BidView.of(snipe))
+        return json_response(BidView.of(snipe, book.timing))
 
     @table.bind(CANCEL)
     async def cancel_bid(bidId: str) -> Response[str]:
         caller = caller_of(table.current_event)
-        return json_response(BidView.of(await book.cancel(caller.user_id, bidId)))
+        return json_response(BidView.of(await book.cancel(caller.user_id, bidId), book.timing))
 
     return table.router()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_body, event_body
+from sniper.api.decoding import json_body
 from sniper.api.identity import caller_of
 from sniper.api.operations import Operation, RouteTable, json_response
 from sniper.api.requests import AuthCallbackRequest
@@ -72,7 +72,7 @@ def build_router(linking: EbayLinking) -> APIGatewayHttpRouter:
     async def callback() -> Response[str]:
         event = table.current_event
         caller = caller_of(event)
-        grant = decode_body(event_body(event), AuthCallbackRequest)
+        grant = json_body(event, AuthCallbackRequest)
         user = await linking.complete(caller, code=grant.code, state=grant.state)
         return json_response(EbayStatusView.of(user.ebay_link))
 

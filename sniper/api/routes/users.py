@@ -6,7 +6,7 @@ import msgspec
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_body, event_body
+from sniper.api.decoding import json_body
 from sniper.api.identity import caller_of
 from sniper.api.operations import Operation, RouteTable, json_response
 from sniper.api.requests import UpdatePreferencesRequest, UpdateProfileRequest
@@ -68,7 +68,7 @@ def build_router(profiles: Profiles, removal: AccountRemoval) -> APIGatewayHttpR
     async def put_profile() -> Response[str]:
         event = table.current_event
         caller = caller_of(event)
-        change = decode_body(event_body(event), UpdateProfileRequest)
+        change = json_body(event, UpdateProfileRequest)
         user = await profiles.update_profile(caller, name=change.name, email=change.email)
         return json_response(ProfileView.of(user))
 
@@ -76,7 +76,7 @@ def build_router(profiles: Profiles, removal: AccountRemoval) -> APIGatewayHttpR
     async def put_preferences() -> Response[str]:
         event = table.current_event
         caller = caller_of(event)
-        change = decode_body(event_body(event), UpdatePreferencesRequest)
+        change = json_body(event, UpdatePreferencesRequest)
         notifications = (
             {
                 name: value

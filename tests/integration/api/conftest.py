@@ -21,6 +21,7 @@ import pytest_asyncio
 from sniper.ebaysim import SimulatorServer
 from sniper.local.aws import LocalAws
 from sniper.local.context import LocalLambdaContext
+from sniper.local.lambdas import LocalFunctions
 from sniper.runtime import Entrypoint
 from tests.support.http_events import claims_for, http_event
 
@@ -89,6 +90,15 @@ async def api(local_aws: LocalAws, ebay_sim: SimulatorServer) -> AsyncIterator[A
     yield apps
     await apps.close()
     local_aws.ebay_base_url = previous
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def functions(api: ApiApps, local_aws: LocalAws) -> AsyncIterator[LocalFunctions]:
+    """The local Lambda runtime over the same AWS and simulator as `api`: concurrent invocations
+    each get a container of their own, as on API Gateway and Lambda."""
+    runtime = LocalFunctions(local_aws)
+    yield runtime
+    await runtime.retire_containers()
 
 
 @dataclass

@@ -317,3 +317,51 @@ async def test_identity_never_comes_from_the_body(api: ApiApps, sim: Sim, linked
     )
     assert answer.status == 400 and answer.error()["field"] == "userId"
     assert msgspec.json.decode(answer.raw)["error"]["code"] == "invalid_input"
+
+
+async def test_a_listing_url_is_an_item_and_names_its_marketplace(
+    api: ApiApps, sim: Sim, linked: str
+) -> None:
+    auction = await sim.auction(marketplaceId="EBAY_GB", currency="GBP", title="Leica M6 (UK)")
+    url = (
+        f"https://www.ebay.co.uk/itm/Leica-M6-Body-Boxed/{auction['legacyItemId']}"
+        "?hash=item1cbd9f2b4a:g:AbCdEfGh&_trksid=p2047675"
+    )
+    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(url, currency="GBP"))
+    assert answer.status == 201, answer.body
+    assert answer.body["itemId"] == auction["itemId"]
+    assert answer.body["marketplaceId"] == "EBAY_GB"
+    (lookup,) = [e for e in sim.server.exchanges if e.operation == "getItem"]
+    assert lookup.header("X-EBAY-C-MARKETPLACE-ID") == "EBAY_GB"
+
+    # The listing's own URL (Browse's itemWebUrl), as a user copies it, is that item too.
+    assert answer.body["itemWebUrl"].startswith("https://www.ebay.co.uk/itm/")
+    again = await api.request(
+        BIDS, "POST", "/bids", user=linked, body=_bid(answer.body["itemWebUrl"], currency="GBP")
+    )
+    assert again.status == 409 and again.error()["bidId"] == answer.body["bidId"]
+
+
+@pytest.mark.parametrize(
+    "item_id",
+    [
+        "http://www.ebay.com/itm/{n}",
+        "https://ebay.com.evil.example/itm/{n}",
+        "https://www.ebay.com@evil.example/itm/{n}",
+        "https://www.ebay.com/itm/Leica-M6/{n}x",
+        "https://www.ebay.com/sch/i.html?_nkw={n}",
+        "https://www.ebay.com/itm/{n}?var=blue",
+        "www.ebay.com/itm/{n}",
+    ],
+)
+async def test_anything_but_an_item_or_listing_url_is_refused_at_the_field(
+    api: ApiApps, sim: Sim, linked: str, item_id: str
+) -> None:
+    auction = await sim.auction()
+    answer = await api.request(
+        BIDS, "POST", "/bids", user=linked, body=_bid(item_id.format(n=auction["legacyItemId"]))
+    )
+    assert answer.status == 400, answer.body
+    assert answer.error()["field"] == "itemId"
+    assert "listing's https URL on ebay.com, ebay.co.uk" in answer.error()["message"]
+    assert not [e for e in sim.server.exchanges if e.operation == "getItem"]  # eBay never asked

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sniper.domain.snipe import SnipeStatus
 from sniper.local.aws import LOCAL_RU_NAME, LocalAws
+from sniper.local.lambdas import LocalFunctions
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from tests.factories import make_snipe
 from tests.integration.api.conftest import EBAY_OAUTH, ApiApps, Sim, link_ebay, snipe_via_api
+from tests.support.http_events import claims_for, http_event
 
 
 async def _consent_code(
@@ -102,11 +106,86 @@ async def test_a_code_used_twice_is_refused(api: ApiApps, sim: Sim, user_id: str
         EBAY_OAUTH, "POST", "/ebay/auth/callback", user=user_id, body={"code": code, "state": state}
     )
     assert first.status == 200
+    # With a fresh state, so that it is eBay refusing the spent code, not our state check.
+    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
     again = await api.request(
-        EBAY_OAUTH, "POST", "/ebay/auth/callback", user=user_id, body={"code": code, "state": state}
+        EBAY_OAUTH,
+        "POST",
+        "/ebay/auth/callback",
+        user=user_id,
+        body={"code": code, "state": consent.body["state"]},
     )
     assert again.status == 422
     assert again.error() == {**again.error(), "code": "authorization_code_refused", "field": "code"}
+
+
+async def test_a_replayed_state_is_refused_and_the_link_stays(
+    api: ApiApps, sim: Sim, user_id: str, users_repo: UsersRepository
+) -> None:
+    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
+    victim_code = await _code_for(sim, consent.body["url"], "victim_buyer")
+    linked = await api.request(
+        EBAY_OAUTH,
+        "POST",
+        "/ebay/auth/callback",
+        user=user_id,
+        body={"code": victim_code, "state": consent.body["state"]},
+    )
+    assert linked.status == 200 and linked.body["username"] == "victim_buyer"
+    before = await users_repo.require(user_id)
+
+    # The same state, replayed with a fresh code for another eBay account.
+    attacker_code = await _code_for(sim, consent.body["url"], "attacker_buyer")
+    replayed = await api.request(
+        EBAY_OAUTH,
+        "POST",
+        "/ebay/auth/callback",
+        user=user_id,
+        body={"code": attacker_code, "state": consent.body["state"]},
+    )
+    assert replayed.status == 400
+    assert replayed.error() == {
+        **replayed.error(),
+        "code": "state_already_used",
+        "field": "state",
+    }
+    status = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/status", user=user_id)
+    assert status.body["username"] == "victim_buyer"
+    after = await users_repo.require(user_id)
+    assert after.version == before.version and after.ebay_link == before.ebay_link
+
+
+async def test_concurrent_callbacks_with_one_state_link_once(
+    api: ApiApps, sim: Sim, user_id: str, functions: LocalFunctions
+) -> None:
+    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
+    codes = [await _code_for(sim, consent.body["url"], f"buyer_{n}") for n in range(8)]
+    events = [
+        http_event(
+            "POST",
+            "/ebay/auth/callback",
+            claims=claims_for(user_id),
+            body={"code": code, "state": consent.body["state"]},
+        )
+        for code in codes
+    ]
+    answers = await asyncio.gather(*(functions.invoke(EBAY_OAUTH, e) for e in events))
+    statuses = sorted(a["statusCode"] for a in answers)
+    assert statuses == [200] + [400] * 7, answers
+    (won,) = [json.loads(a["body"]) for a in answers if a["statusCode"] == 200]
+    for refused in (json.loads(a["body"]) for a in answers if a["statusCode"] == 400):
+        assert refused["error"]["code"] == "state_already_used"
+    status = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/status", user=user_id)
+    assert status.body["username"] == won["username"]
+
+
+async def _code_for(sim: Sim, consent_url: str, username: str) -> str:
+    """The simulator's consent page: `username` grants, and eBay redirects with a code."""
+    async with sim.http.get(
+        consent_url + "&username=" + quote(username), allow_redirects=False
+    ) as redirect:
+        assert redirect.status == 302
+        return parse_qs(urlsplit(redirect.headers["Location"]).query)["code"][0]
 
 
 async def test_callback_body_is_checked(api: ApiApps, user_id: str) -> None:

@@ -95,10 +95,20 @@ async def test_link_and_snipe_log_no_secret(
     await snipe_via_api(api, user_id, auction["itemId"], max_bid="30.00")
     watched = await api.request(WISHLIST, "GET", "/wishlist/items", user=user_id)
     assert watched.status == 200
-    refused = await api.request(
+    # Error paths log too: a replayed state (refused by us), a spent code (refused by eBay).
+    replayed = await api.request(
         EBAY_OAUTH, "POST", "/ebay/auth/callback", user=user_id, body={"code": code, "state": state}
     )
-    assert refused.status == 422  # an error path logs too
+    assert replayed.status == 400
+    fresh = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
+    refused = await api.request(
+        EBAY_OAUTH,
+        "POST",
+        "/ebay/auth/callback",
+        user=user_id,
+        body={"code": code, "state": fresh.body["state"]},
+    )
+    assert refused.status == 422
 
     link = (await users_repo.require(user_id)).ebay_link
     assert link is not None
@@ -106,6 +116,7 @@ async def test_link_and_snipe_log_no_secret(
         "auth code": code,
         "state": state,
         "state mac": state.rsplit(".", 1)[-1],
+        "fresh state": fresh.body["state"],
         "access token": await token_vault.open(user_id, link.access_token_ciphertext),
         "refresh token": await token_vault.open(user_id, link.refresh_token_ciphertext),
         "client secret": LOCAL_CLIENT_SECRET,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+from typing import Any
+
 import pytest
 
-from sniper.api.decoding import decode_body, decode_query, event_body, to_money
+from sniper.api.decoding import decode_body, decode_query, event_body, json_body, to_money
+from sniper.api.errors import UnsupportedMediaType
 from sniper.api.requests import BidsQuery, CreateBidRequest, HistoryQuery, UpdatePreferencesRequest
 from sniper.domain.errors import InvalidInput, InvalidMoney
 from sniper.domain.money import Money
@@ -121,3 +125,86 @@ def test_base64_bodies_are_decoded() -> None:
     assert event_body({}) == b""
     with pytest.raises(InvalidInput):
         event_body({"body": "***", "isBase64Encoded": True})
+
+
+def _event(body: bytes | None, content_type: str | None) -> dict[str, Any]:
+    """An HTTP API v2 event's body part, base64 as API Gateway sends bytes it cannot pass as text."""
+    event: dict[str, Any] = {
+        "headers": {} if content_type is None else {"content-type": content_type},
+        "isBase64Encoded": True,
+    }
+    if body is not None:
+        event["body"] = base64.b64encode(body).decode()
+    return event
+
+
+GOOD = b'{"itemId": "123456789012", "maxBid": {"value": "25.00", "currency": "USD"}}'
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;Charset=UTF-8",
+        'application/json; charset="utf-8"',
+        "application/json;charset=utf8",
+    ],
+)
+def test_json_declared_as_json_is_read(content_type: str) -> None:
+    request = json_body(_event(GOOD, content_type), CreateBidRequest)
+    assert request.item_id == "123456789012"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "",
+        "text/plain",
+        "text/plain; charset=utf-8",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json-patch+json",
+        "application/jsonx",
+        "application/json; charset=latin-1",
+        "application/json; boundary=x",
+        "json",
+        "application/json\u0000",
+    ],
+)
+def test_a_body_not_declared_as_json_is_415(content_type: str | None) -> None:
+    with pytest.raises(UnsupportedMediaType) as caught:
+        json_body(_event(GOOD, content_type), CreateBidRequest)
+    assert caught.value.field == "Content-Type"
+    assert "application/json" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"itemId": "\xff", "maxBid": {"value": "1", "currency": "USD"}}',
+        b'{"itemId": "\xc3", "maxBid": {"value": "1", "currency": "USD"}}',
+        b'{"itemId": "\xed\xa0\x80", "maxBid": {"value": "1", "currency": "USD"}}',  # surrogate
+        b"\xff\xfe{}",
+    ],
+)
+def test_invalid_utf8_is_a_400_at_the_body(body: bytes) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        json_body(_event(body, "application/json"), CreateBidRequest)
+    assert caught.value.field == "body" and "UTF-8" in caught.value.message
+
+
+def test_a_lone_surrogate_in_a_text_event_is_a_400_not_a_crash() -> None:
+    event = {"body": '{"itemId": "\udcff"}', "headers": {"content-type": "application/json"}}
+    with pytest.raises(InvalidInput) as caught:
+        json_body(event, CreateBidRequest)
+    assert caught.value.field == "body"
+
+
+def test_an_empty_body_is_a_400_whatever_its_type() -> None:
+    for content_type in (None, "text/plain", "application/json"):
+        with pytest.raises(InvalidInput) as caught:
+            json_body(_event(None, content_type), CreateBidRequest)
+        assert caught.value.field == "body" and type(caught.value) is InvalidInput

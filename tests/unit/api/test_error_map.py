@@ -9,12 +9,14 @@ import pytest
 from aws_lambda_powertools import Logger
 
 from sniper.api.app import HttpApp, api_resolver
-from sniper.api.errors import STATUS_BY_ERROR, Unauthenticated, status_for
+from sniper.api.errors import STATUS_BY_ERROR, Unauthenticated, UnsupportedMediaType, status_for
+from sniper.api.idempotency import IdempotencyKeyReused, IdempotentRequests, RequestInProgress
 from sniper.api.routes import bids
 from sniper.domain import errors as domain
 from sniper.ebay import errors as ebay
 from sniper.local.context import LocalLambdaContext
-from sniper.services.oauth_state import InvalidState
+from sniper.services.oauth_state import InvalidState, StateAlreadyUsed
+from sniper.services.snipe_book import AlreadySniped
 from tests.support.http_events import claims_for, http_event
 
 
@@ -42,7 +44,10 @@ def book() -> ScriptedBook:
 @pytest.fixture
 def app(book: ScriptedBook) -> HttpApp:
     logger = Logger(service="error-map-test", level="DEBUG")
-    return HttpApp(api_resolver([bids.build_router(book)], logger), logger)  # type: ignore[arg-type]
+    # No Idempotency-Key is sent here, so its records are never reached.
+    idempotent = IdempotentRequests(None, correlation_id=logger.get_correlation_id)  # type: ignore[arg-type]
+    router = bids.build_router(book, idempotent)  # type: ignore[arg-type]
+    return HttpApp(api_resolver([router], logger), logger)
 
 
 async def _get(app: HttpApp, claims: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
@@ -61,6 +66,9 @@ async def _get(app: HttpApp, claims: dict[str, Any] | None = None) -> tuple[int,
     [
         (domain.InvalidInput("bad", field="x"), 400, "invalid_input"),
         (InvalidState("bad", field="state"), 400, "invalid_state"),
+        (StateAlreadyUsed("used", field="state"), 400, "state_already_used"),
+        (UnsupportedMediaType("json", field="Content-Type"), 415, "unsupported_media_type"),
+        (IdempotencyKeyReused("other body"), 422, "idempotency_key_reused"),
         (domain.NotFound("no"), 404, "not_found"),
         (domain.IllegalTransition("no"), 409, "illegal_transition"),
         (domain.SignatureInvalid("no"), 412, "signature_invalid"),
@@ -87,6 +95,26 @@ async def test_domain_errors_map_to_statuses(
     else:
         assert str(error) not in json.dumps(body)  # 5xx bodies never carry the inner text
     assert body["error"]["correlationId"]
+
+
+async def test_a_conflict_with_an_existing_snipe_names_it(app: HttpApp, book: ScriptedBook) -> None:
+    book.raise_on_get = AlreadySniped("01JEXISTINGSNIPE0000000000")
+    status, body = await _get(app)
+    assert status == 409
+    assert body["error"]["code"] == "already_sniped"
+    assert body["error"]["bidId"] == "01JEXISTINGSNIPE0000000000"
+    assert body["error"]["field"] == "itemId"
+
+
+async def test_a_request_in_progress_says_when_to_retry(app: HttpApp, book: ScriptedBook) -> None:
+    book.raise_on_get = RequestInProgress("wait")
+    event = http_event(
+        "GET", "/bids/{bidId}", path_parameters={"bidId": "B1"}, claims=claims_for("u")
+    )
+    result = await app(event, LocalLambdaContext("test"))
+    assert result["statusCode"] == 409
+    assert result["headers"]["Retry-After"] == "1"
+    assert "bidId" not in json.loads(result["body"])["error"]
 
 
 async def test_unexpected_errors_are_a_generic_500(app: HttpApp, book: ScriptedBook) -> None:
@@ -134,5 +162,8 @@ def test_every_domain_error_class_has_a_status() -> None:
         domain.EbayLinkBroken,
         domain.UpstreamUnavailable,
         Unauthenticated,
+        UnsupportedMediaType,
+        RequestInProgress,
+        IdempotencyKeyReused,
     ):
         assert status_for(kind("x")) in {s for _, s in STATUS_BY_ERROR}

@@ -7,9 +7,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sniper.domain.errors import UpstreamUnavailable
-from sniper.services.oauth_state import InvalidState, OAuthStates, StateExpired
+from sniper.services.clock import ClockMs, now_ms
+from sniper.services.oauth_state import InvalidState, OAuthStates, StateAlreadyUsed, StateExpired
 
 KEY = b"k" * 48
+
+
+class Ledger:
+    """Spent nonces in memory (the real one is a conditional put: tests/integration/api)."""
+
+    def __init__(self) -> None:
+        self.spent: dict[tuple[str, str], int] = {}
+
+    async def spend(self, user_id: str, nonce: str, expires_ms: int) -> bool:
+        if (user_id, nonce) in self.spent:
+            return False
+        self.spent[(user_id, nonce)] = expires_ms
+        return True
+
+
+def _states(key: bytes = KEY, clock_ms: ClockMs = now_ms) -> OAuthStates:
+    return OAuthStates(key, ttl_seconds=600, ledger=Ledger(), clock_ms=clock_ms)
 
 
 class Clock:
@@ -21,7 +39,7 @@ class Clock:
 
 
 def test_a_fresh_state_verifies_for_its_user() -> None:
-    states = OAuthStates(KEY, ttl_seconds=600, clock_ms=Clock())
+    states = _states(KEY, clock_ms=Clock())
     issued = states.issue("user-a")
     states.verify(issued.value, "user-a")
     assert "user-a" not in issued.value
@@ -29,7 +47,7 @@ def test_a_fresh_state_verifies_for_its_user() -> None:
 
 
 def test_another_users_state_is_refused() -> None:
-    states = OAuthStates(KEY, ttl_seconds=600)
+    states = _states(KEY)
     with pytest.raises(InvalidState) as caught:
         states.verify(states.issue("user-a").value, "user-b")
     assert caught.value.field == "state" and type(caught.value) is InvalidState
@@ -37,7 +55,7 @@ def test_another_users_state_is_refused() -> None:
 
 def test_an_expired_state_is_refused() -> None:
     clock = Clock()
-    states = OAuthStates(KEY, ttl_seconds=600, clock_ms=clock)
+    states = _states(KEY, clock_ms=clock)
     issued = states.issue("user-a")
     clock.now += 600_000
     with pytest.raises(StateExpired):
@@ -45,9 +63,9 @@ def test_an_expired_state_is_refused() -> None:
 
 
 def test_another_key_refuses() -> None:
-    issued = OAuthStates(KEY, ttl_seconds=600).issue("user-a")
+    issued = _states(KEY).issue("user-a")
     with pytest.raises(InvalidState):
-        OAuthStates(b"x" * 48, ttl_seconds=600).verify(issued.value, "user-a")
+        _states(b"x" * 48).verify(issued.value, "user-a")
 
 
 @settings(max_examples=60, deadline=None)
@@ -55,7 +73,7 @@ def test_another_key_refuses() -> None:
     position=st.integers(min_value=0, max_value=10_000), replacement=st.sampled_from("AZaz09-_.")
 )
 def test_any_changed_character_is_refused(position: int, replacement: str) -> None:
-    states = OAuthStates(KEY, ttl_seconds=600)
+    states = _states(KEY)
     value = states.issue("user-a").value
     index = position % len(value)
     if value[index] == replacement:
@@ -68,9 +86,33 @@ def test_any_changed_character_is_refused(position: int, replacement: str) -> No
 @pytest.mark.parametrize("value", ["", "v1", "v1..", "v2.abc.def", "garbage"])
 def test_malformed_states_are_refused(value: str) -> None:
     with pytest.raises(InvalidState):
-        OAuthStates(KEY, ttl_seconds=600).verify(value, "user-a")
+        _states(KEY).verify(value, "user-a")
 
 
 def test_a_short_key_is_a_configuration_error() -> None:
     with pytest.raises(UpstreamUnavailable):
-        OAuthStates(b"short", ttl_seconds=600)
+        _states(b"short")
+
+
+async def test_a_state_is_redeemed_once() -> None:
+    clock = Clock()
+    ledger = Ledger()
+    states = OAuthStates(KEY, ttl_seconds=600, ledger=ledger, clock_ms=clock)
+    issued = states.issue("user-a")
+    await states.redeem(issued.value, "user-a")
+    ((spent_by, _), expires), *_ = ledger.spent.items()
+    assert spent_by == "user-a" and expires == issued.expires_ms
+    with pytest.raises(StateAlreadyUsed) as caught:
+        await states.redeem(issued.value, "user-a")
+    assert caught.value.field == "state"
+    await states.redeem(states.issue("user-a").value, "user-a")  # a new attempt is fine
+
+
+async def test_a_refused_state_spends_nothing() -> None:
+    ledger = Ledger()
+    states = OAuthStates(KEY, ttl_seconds=600, ledger=ledger)
+    issued = states.issue("user-a")
+    with pytest.raises(InvalidState):
+        await states.redeem(issued.value, "user-b")
+    assert ledger.spent == {}
+    await states.redeem(issued.value, "user-a")

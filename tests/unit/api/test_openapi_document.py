@@ -88,3 +88,29 @@ def test_the_api_never_imports_pydantic() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_body_routes_document_415_and_create_documents_its_idempotency_key() -> None:
+    document = api_document()
+    body_routes = {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    assert body_routes == {
+        ("/bids", "post"),
+        ("/bids/{bidId}", "put"),
+        ("/users/profile", "put"),
+        ("/users/preferences", "put"),
+        ("/ebay/auth/callback", "post"),
+    }
+    for path, method in body_routes:
+        responses = document["paths"][path][method]["responses"]
+        assert {"400", "415"} <= set(responses), (path, method)
+    create = document["paths"]["/bids"]["post"]
+    (key,) = [p for p in create["parameters"] if p["in"] == "header"]
+    assert key["name"] == "Idempotency-Key" and key["required"] is False
+    assert key["schema"]["maxLength"] == 128 and key["schema"]["pattern"].startswith("^")
+    error = document["components"]["schemas"]["ErrorDetail"]["properties"]
+    assert "bidId" in error

@@ -17,9 +17,9 @@ from sniper.demo.script import (
     script,
 )
 from sniper.domain.increments import next_minimum_bid
+from sniper.domain.instants import DEFAULT as TIMING
 from sniper.domain.money import Money
 from sniper.domain.snipe import DEFAULT_OFFSET_SECONDS, SkipReason, SnipeStatus
-from sniper.services.snipe_book import MIN_LEAD_MS
 
 # The executor re-reads the auction this long before its instant (ExecutorSettings default),
 # and the settle reads the outcome this long after the close.
@@ -64,8 +64,8 @@ def test_every_snipe_can_be_set_when_the_demo_sets_it(pace: Pace) -> None:
     for lot in script(pace).lots:
         start = Money.parse(lot.start_price, "USD")
         assert Money.parse(lot.max_bid, "USD") >= next_minimum_bid("EBAY_US", start, has_bids=True)
-        # The API refuses a snipe due in less than MIN_LEAD_MS; setting them takes ~1 s.
-        assert lot.closes_s - DEFAULT_OFFSET_SECONDS - 1.5 >= MIN_LEAD_MS / 1000
+        # The API refuses a snipe due in less than min_lead_ms; setting them takes ~1 s.
+        assert lot.closes_s - DEFAULT_OFFSET_SECONDS - 1.5 >= TIMING.min_lead_ms / 1000
 
 
 @pytest.mark.parametrize("pace", [STANDARD, FAST], ids=["standard", "fast"])

@@ -1,0 +1,139 @@
+"""Idempotency-Key records: who holds a key, for which request, and the answer once there is one.
+
+One record per user and key (`~idempotency#<key>` in the user's partition, see side_records):
+the request's fingerprint, the lease of the request working on it (a random token and an
+instant), and, once finished, the answer. Every change is conditional: a claim succeeds only
+where no live record stands (none, expired, or an unfinished one for the same request whose
+lease has run out), and finishing or releasing only while the token is still the claimer's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from sniper.domain.errors import Conflict
+from sniper.storage.side_records import side_key
+from sniper.storage.table import DynamoTable, translated_errors
+
+KEY_KIND = "idempotency"
+
+
+class StoredAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    fingerprint: str
+    lease_until_ms: int
+    expires_s: int
+    answer: StoredAnswer | None = None
+
+
+_encode_answer = msgspec.json.Encoder().encode
+_decode_answer = msgspec.json.Decoder(StoredAnswer).decode
+
+
+def _key(user_id: str, key: str) -> dict[str, Any]:
+    return {"userId": {"S": user_id}, "bidId": {"S": side_key(KEY_KIND, key)}}
+
+
+def _record(item: dict[str, Any]) -> IdempotencyRecord:
+    answer = item.get("answer")
+    return IdempotencyRecord(
+        fingerprint=item["fingerprint"]["S"],
+        lease_until_ms=int(item["leaseUntilMs"]["N"]),
+        expires_s=int(item["ttl"]["N"]),
+        answer=_decode_answer(answer["S"]) if answer else None,
+    )
+
+
+class IdempotencyRecords:
+    def __init__(self, table: DynamoTable) -> None:
+        self.table = table
+
+    async def claim(
+        self,
+        user_id: str,
+        key: str,
+        *,
+        fingerprint: str,
+        token: str,
+        now_ms: int,
+        lease_until_ms: int,
+        expires_s: int,
+    ) -> IdempotencyRecord | None:
+        """Take the key for this request. None when taken; else the record that holds it."""
+        condition = (
+            "attribute_not_exists(bidId) OR #ttl < :now_s OR "
+            "(fingerprint = :fp AND attribute_not_exists(answer) AND leaseUntilMs < :now_ms)"
+        )
+        item = {
+            **_key(user_id, key),
+            "fingerprint": {"S": fingerprint},
+            "token": {"S": token},
+            "leaseUntilMs": {"N": str(lease_until_ms)},
+            "ttl": {"N": str(expires_s)},
+        }
+        values = {
+            ":now_s": {"N": str(now_ms // 1000)},
+            ":now_ms": {"N": str(now_ms)},
+            ":fp": {"S": fingerprint},
+        }
+        for _ in range(3):
+            held = await self.table.put_unless_held(
+                item, condition, names={"#ttl": "ttl"}, values=values
+            )
+            if held is None:
+                return None
+            if held:
+                return _record(held)
+            # Refused, yet nothing came back: read what stands there now (gone: try again).
+            standing = await self.get(user_id, key)
+            if standing is not None:
+                return standing
+        raise Conflict("the Idempotency-Key's record kept changing; try again")
+
+    async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
+        with translated_errors():
+            result = await self.table.client.get_item(
+                TableName=self.table.name, Key=_key(user_id, key), ConsistentRead=True
+            )
+        item = result.get("Item")
+        return _record(item) if item else None
+
+    async def finish(self, user_id: str, key: str, token: str, answer: StoredAnswer) -> bool:
+        """Record the answer, if this token still holds the key; False if it lost it."""
+        try:
+            with translated_errors():
+                await self.table.client.update_item(
+                    TableName=self.table.name,
+                    Key=_key(user_id, key),
+                    UpdateExpression="SET answer = :answer",
+                    ConditionExpression="#token = :token",
+                    ExpressionAttributeNames={"#token": "token"},
+                    ExpressionAttributeValues={
+                        ":answer": {"S": _encode_answer(answer).decode()},
+                        ":token": {"S": token},
+                    },
+                )
+        except Conflict:
+            return False
+        return True
+
+    async def release(self, user_id: str, key: str, token: str) -> None:
+        """Give the key up (the request failed on our side): a retry may run it again."""
+        try:
+            with translated_errors():
+                await self.table.client.delete_item(
+                    TableName=self.table.name,
+                    Key=_key(user_id, key),
+                    ConditionExpression="#token = :token",
+                    ExpressionAttributeNames={"#token": "token"},
+                    ExpressionAttributeValues={":token": {"S": token}},
+                )
+        except Conflict:
+            return  # another request took it over: its record is not ours to drop

@@ -1,0 +1,95 @@
+"""Live-snipe guards: one live snipe per user and item, held by a conditional write.
+
+A guard (`~live#<itemId>` in the user's partition, see side_records) names the snipe that holds
+the item and when it claimed it. A new snipe claims the guard before the snipe itself is written.
+When a guard is already there, the caller decides from its holder whether the item is free and
+claims again on the condition that the guard still names that holder, so of two such claims
+exactly one wins. Nothing releases a guard when a snipe ends: its holder being terminal is what
+frees the item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from sniper.domain.errors import Conflict
+from sniper.storage.side_records import side_key
+from sniper.storage.table import DynamoTable, translated_errors
+
+GUARD_KIND = "live"
+
+
+class Guard(msgspec.Struct, frozen=True, kw_only=True):
+    holder_bid_id: str
+    claimed_ms: int
+
+
+def _key(user_id: str, item_id: str) -> dict[str, dict[str, str]]:
+    return {"userId": {"S": user_id}, "bidId": {"S": side_key(GUARD_KIND, item_id)}}
+
+
+class LiveGuards:
+    def __init__(self, table: DynamoTable) -> None:
+        self.table = table
+
+    async def claim(
+        self,
+        user_id: str,
+        item_id: str,
+        bid_id: str,
+        *,
+        now_ms: int,
+        expires_s: int,
+        replacing: Guard | None = None,
+    ) -> Guard | None:
+        """Make `bid_id` the item's holder: if no guard is there (or an expired one), or the
+        guard still names `replacing`'s holder. None when claimed, else the guard in the way."""
+        condition = "attribute_not_exists(bidId) OR #ttl < :now"
+        values = {":now": {"N": str(now_ms // 1000)}}
+        if replacing is not None:
+            condition += " OR holderBidId = :seen"
+            values[":seen"] = {"S": replacing.holder_bid_id}
+        item = {
+            **_key(user_id, item_id),
+            "holderBidId": {"S": bid_id},
+            "claimedMs": {"N": str(now_ms)},
+            "ttl": {"N": str(expires_s)},
+        }
+        for _ in range(3):
+            held = await self.table.put_unless_held(
+                item, condition, names={"#ttl": "ttl"}, values=values
+            )
+            if held is None:
+                return None
+            if held:
+                return _guard(held)
+            # Refused, yet nothing came back: read what stands there now (gone: try again).
+            standing = await self.get(user_id, item_id)
+            if standing is not None:
+                return standing
+        raise Conflict("the item's guard kept changing; try again")
+
+    async def get(self, user_id: str, item_id: str) -> Guard | None:
+        with translated_errors():
+            result = await self.table.client.get_item(
+                TableName=self.table.name, Key=_key(user_id, item_id), ConsistentRead=True
+            )
+        item = result.get("Item")
+        return _guard(item) if item else None
+
+    async def release(self, user_id: str, item_id: str, bid_id: str) -> None:
+        """Drop the guard if `bid_id` still holds it (a snipe that was never written)."""
+        with translated_errors("the guard has another holder"):
+            await self.table.client.delete_item(
+                TableName=self.table.name,
+                Key=_key(user_id, item_id),
+                ConditionExpression="holderBidId = :mine",
+                ExpressionAttributeValues={":mine": {"S": bid_id}},
+            )
+
+
+def _guard(item: Mapping[str, Any]) -> Guard:
+    return Guard(holder_bid_id=item["holderBidId"]["S"], claimed_ms=int(item["claimedMs"]["N"]))
