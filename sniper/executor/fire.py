@@ -18,6 +18,7 @@ from sniper.ebay.errors import (
     AuctionEnded,
     BidTooLow,
     CannotLowerBid,
+    EbayAppNotApproved,
     EbayError,
     EbayUnavailable,
     EndedByBuyItNow,
@@ -83,6 +84,8 @@ async def fire(
                 wait = error.retry_after_s if error.retry_after_s is not None else RETRY_BACKOFF_S
                 left_s = (close_ns - clock.now_ns()) / NS_PER_S
                 await clock.sleep(min(wait, max(0.0, left_s / 4)))
+            case EbayAppNotApproved():
+                return shot(S.FAILED, FailureReason.EBAY_APP_NOT_APPROVED)
             case Unauthorized() if not refreshed:
                 refreshed = True
                 try:

@@ -17,7 +17,7 @@ from sniper.domain.errors import EbayLinkBroken
 from sniper.domain.history import HistoryEntry, TimingReport
 from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, Snipe, SnipeStatus
-from sniper.ebay.errors import EbayError, EbayUnavailable, Unauthorized
+from sniper.ebay.errors import EbayAppNotApproved, EbayError, EbayUnavailable, Unauthorized
 from sniper.events import Amount, SnipeOutcome
 from sniper.executor.claim import Claim
 from sniper.executor.prepare import OfferRequests
@@ -75,6 +75,8 @@ async def read_outcome(
     while True:
         try:
             bidding, _ = await requests.bidding()
+        except EbayAppNotApproved:
+            return S.FAILED, None, FailureReason.EBAY_APP_NOT_APPROVED
         except Unauthorized:
             if refreshed:
                 return S.FAILED, None, FailureReason.OUTCOME_UNKNOWN
