@@ -17,6 +17,7 @@ from sniper.executor.engine import BidExecutor, ExecutorConfig, Hooks
 from sniper.executor.timing import NS_PER_S, Clock
 from sniper.lean.aws import LeanAwsClients
 from sniper.lean.ebay_http import LeanEbayHttp
+from sniper.metrics import SniperMetrics
 from sniper.runtime import App, ClientSource, ClosingApp
 from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
@@ -82,6 +83,10 @@ async def build_executor(
         config=executor_config(settings),
         hooks=hooks,
         on_close=http.close,
+        metrics=SniperMetrics(
+            namespace=settings.powertools_metrics_namespace,
+            service=settings.powertools_service_name,
+        ),
     )
 
 

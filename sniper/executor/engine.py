@@ -38,6 +38,7 @@ from sniper.executor.groups import resolve_group
 from sniper.executor.prepare import OfferRequests, check_item, ours, warm_up
 from sniper.executor.steps import Step, StepHook
 from sniper.executor.timing import NS_PER_MS, NS_PER_S, Clock, SystemClock, one_way_latency_ns
+from sniper.metrics import SniperMetrics
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
@@ -137,6 +138,7 @@ class BidExecutor:
         config: ExecutorConfig | None = None,
         hooks: Hooks | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        metrics: SniperMetrics | None = None,
     ) -> None:
         self.snipes = snipes
         self.history = history
@@ -149,6 +151,7 @@ class BidExecutor:
         self.config = config or ExecutorConfig()
         self.hooks = hooks or Hooks()
         self._on_close = on_close
+        self.metrics = metrics
 
     async def close(self) -> None:
         """Release what the executor was built with (its eBay HTTP session)."""
@@ -448,7 +451,7 @@ class BidExecutor:
         await settle.finish(
             run.claim, self.history, self.notify, outcome,
             reason=reason, timing=timing, final_price=final_price,
-            after_write=lambda final: self._step(Step.SETTLED, final),
+            after_write=lambda final: self._step(Step.SETTLED, final), metrics=self.metrics,
         )  # fmt: skip
 
 

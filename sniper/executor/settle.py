@@ -22,6 +22,7 @@ from sniper.events import Amount, SnipeOutcome
 from sniper.executor.claim import Claim
 from sniper.executor.prepare import OfferRequests
 from sniper.executor.timing import NS_PER_MS, NS_PER_S, Clock
+from sniper.metrics import SniperMetrics
 from sniper.storage.history import HistoryRepository
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,9 @@ async def finish(
     timing: TimingReport | None,
     final_price: Money | None = None,
     after_write: Callable[[Snipe], Awaitable[None]] | None = None,
+    metrics: SniperMetrics | None = None,
 ) -> Snipe:
-    """Record the final outcome: history entry, final state, notification."""
+    """Record the final outcome: history entry, final state, metrics, notification."""
     snipe = claim.snipe
     now_ms = claim.clock.now_ns() // NS_PER_MS
     await history.record(
@@ -131,6 +133,8 @@ async def finish(
         )
     )
     final = await claim.move(outcome, reason=reason)
+    if metrics is not None:
+        metrics.snipe_settled(outcome, reason=reason, timing=timing, bid_id=snipe.bid_id)
     if after_write is not None:
         await after_write(final)
     await tell(notify, outcome_event(final, timing, final_price))
