@@ -38,7 +38,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sniper local --demo
 
-test: lint typecheck sam-cli pytest
+test: lint typecheck sam-cli contracts-if-missing pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,6 +49,18 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# eBay's contract files (OpenAPI/AsyncAPI), which the contract checks hold the client and the
+# simulator to. Found in $$SNIPER_CONTRACTS_DIR, ../shared/contracts/ebay, or the user's cache
+# (~/.cache/ebay-sniper/contracts), which `make contracts` fills from eBay's developer site
+# (EBAY_CONTRACTS_URL overrides where from). `make test` tries that once when none are found,
+# and without them (offline) only the contract checks skip: the run ends with a line saying so.
+.PHONY: contracts contracts-if-missing
+contracts: $(STAMP)
+	$(BIN)/python -m tests.support.fetch_ebay_contracts
+
+contracts-if-missing: $(STAMP)
+	@$(BIN)/python -m tests.support.fetch_ebay_contracts --if-missing
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

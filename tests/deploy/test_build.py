@@ -169,3 +169,11 @@ def test_sam_build_builds_every_function_and_the_layer(template: Template, tmp_p
     _assert_compiled(site / "msgspec")
     _assert_compiled(site / "aioboto3")
     assert not (site / "bin").exists()
+
+
+def test_the_license_file_is_the_one_pyproject_declares() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert declared["license"] == {"text": "MIT"}
+    assert text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in text

@@ -14,12 +14,16 @@ from sniper.ebay.errors import (
     EbayUnavailable,
     error_from_response,
 )
-from tests.support.ebay_contracts import contracts_dir
+from tests.support.contract_files import find
+from tests.support.ebay_contracts import needs_contracts
 
 
 def _documented_error_ids(contract: str) -> dict[int, set[int]]:
-    """errorId -> the HTTP statuses the contract documents it under."""
-    document = yaml.safe_load((contracts_dir() / contract).read_text())
+    """errorId -> the HTTP statuses the contract documents it under ({} if it is not here)."""
+    path = find(contract)
+    if path is None:
+        return {}
+    document = yaml.safe_load(path.read_text())
     found: dict[int, set[int]] = {}
     for path_item in document["paths"].values():
         for operation in path_item.values():
@@ -47,15 +51,18 @@ def _body(error_id: int, message: str = "eBay says no") -> bytes:
 
 
 OFFER_IDS = _documented_error_ids("offer.openapi.yaml")
+needs_offer_contract = needs_contracts("offer.openapi.yaml")
 
 
+@needs_offer_contract
 def test_the_contract_documents_the_errors_we_expect() -> None:
     # Guards the reader above: a contract read that found nothing would make the next test vacuous.
     assert {120000, 120001, 120002, 120003, 120008, 120010, 120012, 120033} <= set(OFFER_IDS)
     assert len(OFFER_IDS) >= 30
 
 
-@pytest.mark.parametrize("error_id", sorted(OFFER_IDS))
+@needs_offer_contract
+@pytest.mark.parametrize("error_id", sorted(OFFER_IDS) or [0])  # [0]: one skipped test
 def test_every_documented_offer_error_id_maps_to_a_typed_error(error_id: int) -> None:
     assert error_id in OFFER_ERRORS, f"errorId {error_id} from offer.openapi.yaml is not mapped"
     expected = OFFER_ERRORS[error_id]
@@ -67,6 +74,7 @@ def test_every_documented_offer_error_id_maps_to_a_typed_error(error_id: int) ->
         assert isinstance(error, domain.SniperError)
 
 
+@needs_offer_contract
 def test_the_table_maps_nothing_the_contract_does_not_document() -> None:
     assert set(OFFER_ERRORS) == set(OFFER_IDS)
 
