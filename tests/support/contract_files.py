@@ -27,7 +27,7 @@ PUBLISHED: dict[str, str | None] = {
     # Shown on eBay's notification pages but not published at a stable address; no test needs it.
     "authorization-revocation.asyncapi.yaml": None,
 }
-HOW_TO_GET = "run `make contracts` (downloads eBay's published files) or set SNIPER_CONTRACTS_DIR"
+HOW_TO_GET = "`make contracts` downloads eBay's published files; or set SNIPER_CONTRACTS_DIR"
 MISSING = "eBay contract not found"
 
 _skipped_checks: Counter[str] = Counter()
@@ -82,7 +82,8 @@ def summary_line(skipped_tests: int) -> str | None:
     names = ", ".join(sorted(_skipped_checks)) or "see the skipped tests"
     places = ", ".join(str(d) for d in search_dirs())
     return (
-        f"eBay contract checks skipped (no contract files in {places}): {skipped_tests} tests, "
+        f"eBay contract checks skipped (eBay's contract files not found in {places}): "
+        f"{skipped_tests} tests, "
         f"and {sum(_skipped_checks.values())} checks inside tests that otherwise ran ({names}). "
         f"To run them: {HOW_TO_GET}."
     )
