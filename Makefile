@@ -1,15 +1,31 @@
 # The two commands of the README: `make run` (the product on the local stack) and `make test`.
 # Both bootstrap .venv on a fresh clone and reuse it while pyproject.toml is unchanged.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.13: Lambda's python3.13 runtime (Amazon Linux 2023) runs the functions, and the tests,
+# the layer's and the functions' bytecode use the same version. Each candidate is run, not just
+# looked up: a pyenv shim for a version that is installed but not selected fails when run.
+PYTHON_VERSION := 3.13
+comma := ,
+# `python -c "$(CHECK_VERSION)"` fails unless it is that version.
+CHECK_VERSION := import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))
+is_python = $(shell $(1) -c '$(CHECK_VERSION)' 2>/dev/null && $(1) -c 'import sys; print(sys.executable)')
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach candidate,python$(PYTHON_VERSION) \
+	$(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)*/bin/python$(PYTHON_VERSION)) python3,\
+	$(call is_python,$(candidate))))
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# A .venv made by another Python (say, the 3.11 this project used before) is made again.
+VENV_IS_CURRENT := $(BIN)/python -c '$(CHECK_VERSION)'
 
 .PHONY: run test lint typecheck pytest bench venv clean
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) is needed (Lambda's python$(PYTHON_VERSION) runs \
+	the functions): install it, or set PYTHON=/path/to/python$(PYTHON_VERSION)" >&2; exit 2; }
+	@$(VENV_IS_CURRENT) 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
@@ -22,7 +38,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sniper local --demo
 
-test: lint typecheck sam-cli pytest
+test: lint typecheck sam-cli contracts-if-missing pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,6 +49,18 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# eBay's contract files (OpenAPI/AsyncAPI), which the contract checks hold the client and the
+# simulator to. Found in $$SNIPER_CONTRACTS_DIR, ../shared/contracts/ebay, or the user's cache
+# (~/.cache/ebay-sniper/contracts), which `make contracts` fills from eBay's developer site
+# (EBAY_CONTRACTS_URL overrides where from). `make test` tries that once when none are found,
+# and without them (offline) only the contract checks skip: the run ends with a line saying so.
+.PHONY: contracts contracts-if-missing
+contracts: $(STAMP)
+	$(BIN)/python -m tests.support.fetch_ebay_contracts
+
+contracts-if-missing: $(STAMP)
+	@$(BIN)/python -m tests.support.fetch_ebay_contracts --if-missing
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
@@ -50,8 +78,8 @@ SAM_FUNCTIONS := UserManagementFunction EbayOAuthFunction WishlistSyncFunction \
 	TokenRefreshFunction
 SAM_BUILD_TARGETS := $(addprefix build-,$(SAM_FUNCTIONS))
 # /var/task is read-only on Lambda: bytecode not shipped is compiled again at every cold start.
-# It must be compiled by the runtime's Python (python3.11).
-LAMBDA_PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# It must be compiled by the runtime's Python version (python3.13).
+LAMBDA_PYTHON ?= $(PYTHON)
 # SAM CLI, if not installed: its own venv (its pinned botocore conflicts with aioboto3's).
 SAM_CLI_VENV := $(VENV)/sam-cli
 SAM ?= $(or $(shell command -v sam 2>/dev/null),$(SAM_CLI_VENV)/bin/sam)
@@ -60,8 +88,8 @@ SAM ?= $(or $(shell command -v sam 2>/dev/null),$(SAM_CLI_VENV)/bin/sam)
 
 $(SAM_BUILD_TARGETS):
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (run through sam build)" >&2; exit 2; }
-	@$(LAMBDA_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
-		{ echo "function bytecode needs Python 3.11 (Lambda python3.11); set LAMBDA_PYTHON=" >&2; exit 2; }
+	@$(LAMBDA_PYTHON) -c '$(CHECK_VERSION)' || { echo "function bytecode needs Python \
+	$(PYTHON_VERSION) (Lambda python$(PYTHON_VERSION)); set LAMBDA_PYTHON=" >&2; exit 2; }
 	mkdir -p "$(ARTIFACTS_DIR)"
 	tar -cf - --exclude=__pycache__ --exclude='*.pyc' --exclude=sniper/local \
 		--exclude=sniper/ebaysim sniper | tar -xf - -C "$(ARTIFACTS_DIR)"

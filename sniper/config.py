@@ -31,6 +31,10 @@ class BaseSettings(msgspec.Struct, rename="upper", frozen=True, kw_only=True):
     lambda_endpoint_url: str | None = None
     environment: str = "dev"
     log_level: str = "INFO"
+    # Read by Powertools too; given to sniper.metrics explicitly (the local stack hands a function
+    # its environment as a mapping, not as os.environ).
+    powertools_metrics_namespace: str = "EbaySniper"
+    powertools_service_name: str = "ebay-sniper"
 
     def endpoint_overrides(self) -> dict[str, str]:
         """Per-service endpoints that differ from AWS_ENDPOINT_URL (local mode's Lambda)."""

@@ -2,7 +2,7 @@
 
 The versions are the ones installed in the environment that runs this script (the project's
 .venv, where the test suite passed), not whatever the index offers today. The hashes are those
-of the wheels for the functions' platform (Lambda, python3.11 on arm64), fetched with pip, so
+of the wheels for the functions' platform (Lambda's python3.13 on arm64), fetched with pip, so
 `pip install --require-hashes` in the layer build installs exactly the files locked here.
 
     .venv/bin/python layers/dependencies/lock.py        # or: make lock-layer
@@ -25,24 +25,35 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 HERE = Path(__file__).resolve().parent
 PYPROJECT = HERE.parents[1] / "pyproject.toml"
+TEMPLATE = HERE.parents[1] / "template.yaml"
 OUTPUT = HERE / "requirements.txt"
 
-# Must match template.yaml (Runtime: python3.11, Architectures: [arm64]). Lambda's python3.11
-# runs on Amazon Linux 2 (glibc 2.26), so manylinux2014 (glibc 2.17) wheels, not 2_28.
+
+def lambda_python_version() -> str:
+    """The runtime version ("3.13") from template.yaml: the one place the runtime is named."""
+    found = set(re.findall(r"^\s+Runtime:\s*python(\d+\.\d+)\s*$", TEMPLATE.read_text(), re.M))
+    if len(found) != 1:
+        sys.exit(f"template.yaml should name one python runtime, not {sorted(found) or 'none'}")
+    return found.pop()
+
+
+# Lambda's python3.13 runs on Amazon Linux 2023 (glibc 2.34) on arm64 (Architectures: [arm64]).
+# manylinux2014 (glibc 2.17) wheels run there, and every locked package publishes one; a single
+# tag, because pip's --platform takes the tags given and no older ones.
 PLATFORM = "manylinux2014_aarch64"
-PYTHON_VERSION = "3.11"
+PYTHON_VERSION = lambda_python_version()
 # The marker environment of that runtime, for the dependencies' environment markers.
 TARGET = {
     "implementation_name": "cpython",
-    "implementation_version": "3.11.0",
+    "implementation_version": f"{PYTHON_VERSION}.0",
     "os_name": "posix",
     "platform_machine": "aarch64",
     "platform_python_implementation": "CPython",
     "platform_release": "",
     "platform_system": "Linux",
     "platform_version": "",
-    "python_full_version": "3.11.0",
-    "python_version": "3.11",
+    "python_full_version": f"{PYTHON_VERSION}.0",
+    "python_version": PYTHON_VERSION,
     "sys_platform": "linux",
 }
 

@@ -17,7 +17,7 @@ from sniper.domain.history import Attempt, HistoryEntry, TimingReport
 from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
-from sniper.domain.user import EbayLink, NotificationChoices, User
+from sniper.domain.user import BiddingAccess, BiddingCheck, EbayLink, NotificationChoices, User
 from sniper.ebay.browse import Item
 from sniper.ebay.trading import WatchedItem
 from sniper.services.account_removal import RemovalReport
@@ -149,6 +149,33 @@ class AuthUrlView(_View, frozen=True, kw_only=True):
     expires_at: Instant
 
 
+_GRANTED = (
+    "eBay lets this sniper bid for you: a read-only check of eBay's Buy Offer API (getBidding) "
+    "succeeded when your account was linked."
+)
+_DENIED = (
+    "eBay has not approved this sniper's application for bidding, so snipes cannot be placed: "
+    "eBay's Buy Offer API is a Limited Release API that needs eBay's approval of the "
+    "application. Your eBay account is fine and nothing on your side needs changing. Whoever "
+    "runs this sniper must apply to eBay for production access to the Buy Offer API; eBay's "
+    "sandbox works without it."
+)
+_UNKNOWN = "Not known yet: {detail}. The first snipe will tell (its email says what happened)."
+
+
+def bidding_access_sentence(check: BiddingCheck | None) -> str:
+    """What the bidding check found, in words a user can act on."""
+    if check is None:
+        return _UNKNOWN.format(detail="not checked (the account was linked before the check)")
+    match check.access:
+        case BiddingAccess.GRANTED:
+            return _GRANTED
+        case BiddingAccess.DENIED:
+            return _DENIED
+        case BiddingAccess.UNKNOWN:
+            return _UNKNOWN.format(detail=check.detail or "eBay did not say")
+
+
 class EbayStatusView(_View, frozen=True, kw_only=True):
     linked: bool
     username: str | None = None
@@ -158,11 +185,23 @@ class EbayStatusView(_View, frozen=True, kw_only=True):
     linked_at: Instant | None = None
     broken: bool = False
     broken_reason: str | None = None
+    bidding_access: Annotated[
+        BiddingAccess | None,
+        Meta(
+            description="Whether eBay lets this application bid (its Buy Offer API is Limited "
+            "Release): checked read-only when the account was linked; absent when not linked"
+        ),
+    ] = None
+    bidding_access_detail: Annotated[
+        str | None, Meta(description="The bidding access in a sentence, with what to do")
+    ] = None
+    bidding_checked_at: Instant | None = None
 
     @classmethod
     def of(cls, link: EbayLink | None) -> EbayStatusView:
         if link is None:
             return cls(linked=False)
+        check = link.bidding_check
         return cls(
             linked=True,
             username=link.username,
@@ -172,6 +211,9 @@ class EbayStatusView(_View, frozen=True, kw_only=True):
             linked_at=iso_ms(link.linked_ms),
             broken=link.broken,
             broken_reason=link.broken_reason,
+            bidding_access=check.access if check else BiddingAccess.UNKNOWN,
+            bidding_access_detail=bidding_access_sentence(check),
+            bidding_checked_at=iso_ms(check.checked_ms) if check else None,
         )
 
 

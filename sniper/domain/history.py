@@ -42,6 +42,13 @@ class TimingReport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
             return None
         return self.answered_ns - self.sent_ns
 
+    @property
+    def landed_ns(self) -> int | None:
+        """When the bid reached eBay, as well as we can tell: between sending and the answer."""
+        if self.sent_ns is None or self.answered_ns is None:
+            return None
+        return (self.sent_ns + self.answered_ns) // 2
+
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     user_id: str

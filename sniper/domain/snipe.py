@@ -41,6 +41,8 @@ class FailureReason(enum.StrEnum):
     TOKEN_REVOKED = "TOKEN_REVOKED"  # noqa: S105 - invalid_grant: the user must link again
     NOT_LINKED = "NOT_LINKED"
     BID_REJECTED = "BID_REJECTED"  # eBay refused for a reason retrying cannot fix
+    # 403 errorId 1100 from the Buy Offer API: eBay has not approved the application for bidding
+    EBAY_APP_NOT_APPROVED = "EBAY_APP_NOT_APPROVED"
     TOO_LATE = "TOO_LATE"  # the bid could no longer reach eBay before the close
     EXECUTOR_LATE = "EXECUTOR_LATE"  # the executor arrived after the firing instant
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # placed, but eBay never told us the result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import msgspec
 
 from sniper.domain.snipe import DEFAULT_OFFSET_SECONDS
@@ -23,6 +25,23 @@ class Preferences(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     notifications: NotificationChoices = NotificationChoices()
 
 
+class BiddingAccess(enum.StrEnum):
+    """Whether eBay lets this application bid (its Buy Offer API is Limited Release)."""
+
+    GRANTED = "granted"
+    DENIED = "denied"  # 403 errorId 1100: eBay has not approved the application
+    UNKNOWN = "unknown"  # nothing to ask about, or eBay did not say
+
+
+class BiddingCheck(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """A read-only check of bidding access (getBidding), made when the account was linked."""
+
+    access: BiddingAccess
+    checked_ms: int
+    item_id: str | None = None  # the auction asked about
+    detail: str | None = None  # why UNKNOWN, in words
+
+
 class EbayLink(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """The user's eBay authorisation. Tokens are only ever held here as KMS ciphertext."""
 
@@ -40,6 +59,8 @@ class EbayLink(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     # daily token refresh sends each notice once. A new link starts without one.
     renewal_notice: str | None = None
     renewal_notice_ms: int | None = None
+    # Added after links existed: a link made before it has none (shown as unknown).
+    bidding_check: BiddingCheck | None = None
 
 
 class User(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

@@ -74,6 +74,16 @@ class InsufficientScope(Unauthorized):
     code = "ebay_insufficient_scope"
 
 
+class EbayAppNotApproved(EbayError, BusinessRuleViolation):
+    """403 errorId 1100 from the Buy Offer API: eBay has not approved this application for it.
+
+    Not an Unauthorized: no refresh and no new link can fix it, only eBay's approval can (the
+    operator applies for production access; the sandbox needs none). See ACCESS_DENIED below.
+    """
+
+    code = "ebay_app_not_approved"
+
+
 class EbayAuthError(EbayError):
     """The token endpoint refused a request for a reason other than the two below."""
 
@@ -238,6 +248,19 @@ BROWSE_ERRORS: Final[Mapping[int, type[EbayError]]] = {
     11011: MarketplaceNotSupported,
 }
 
+# eBay's gateway answers 403 errorId 1100 ("Access denied", "Insufficient permissions to fulfill
+# the request", domain ACCESS) on any API, before the API sees the call, so no per-API contract
+# lists it (offer.openapi.yaml documents only 120000-120033). For the Buy Offer API it means the
+# application's keyset may not call it: the API is "Limited Release ... available only to select
+# developers approved by business units" (offer.openapi.yaml, info.description; eBay's Buy APIs
+# Requirements, developer.ebay.com/api-docs/buy/buy-requirements.html: production access is
+# applied for and granted case by case, while anyone may use the sandbox). eBay's knowledge base
+# shows the same body for a token that lacks what a call needs (KB 5208). A user's grant here
+# always carries buy.offer.auction: the consent asks for USER_SCOPES and eBay's consent grants
+# them together. So from the Offer API, 1100 is the application's refusal; elsewhere, and a 403
+# without 1100, stays InsufficientScope.
+ACCESS_DENIED: Final = 1100
+
 _TABLES: Final[Mapping[Api, Mapping[int, type[EbayError]]]] = {
     "offer": OFFER_ERRORS,
     "browse": BROWSE_ERRORS,
@@ -344,6 +367,12 @@ def error_from_response(
     if status == 401:
         return Unauthorized(
             message or "eBay refused the access token", error_id=error_id, status=status
+        )
+    if status == 403 and api == "offer" and error_id == ACCESS_DENIED:
+        return EbayAppNotApproved(
+            "eBay has not approved this application for the Buy Offer API (bidding)",
+            error_id=error_id,
+            status=status,
         )
     if status == 403:
         return InsufficientScope(

@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-secret", default=None)
     parser.add_argument("--accept-url", default=None)
     parser.add_argument(
+        "--bidding-not-approved",
+        action="store_true",
+        help="play an application eBay has not approved for the Buy Offer API: getBidding and "
+        "placeProxyBid answer 403 errorId 1100 (PUT /sim/bidding-approval changes it)",
+    )
+    parser.add_argument(
         "--no-record",
         action="store_true",
         help="do not keep request/response pairs (long-running servers)",
@@ -41,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         client_secret=args.client_secret,
         accept_url=args.accept_url,
         record_exchanges=not args.no_record,
+        bidding_approved=not args.bidding_not_approved,
     )
     asyncio.run(_serve(args.host, args.port, config))
 

@@ -34,11 +34,13 @@ class AuthCode:
 
 @dataclass(frozen=True)
 class AccessGrant:
-    """What a bearer token proves: a user (None for an application token) and scopes."""
+    """What a bearer token proves: a user (None for an application token) and scopes, and the
+    application it was issued to (None: by the admin API, for no application in particular)."""
 
     username: str | None
     scopes: tuple[str, ...]
     expires_ns: int
+    client_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,19 @@ class Accounts:
         self.refresh[refresh_token] = RefreshGrant(
             username, client_id, scopes, now_ns + self.config.refresh_token_ttl_s * _NS
         )
-        return self.issue_access(username, scopes, now_ns), refresh_token
+        return self.issue_access(username, scopes, now_ns, client_id=client_id), refresh_token
 
-    def issue_access(self, username: str | None, scopes: tuple[str, ...], now_ns: int) -> str:
+    def issue_access(
+        self,
+        username: str | None,
+        scopes: tuple[str, ...],
+        now_ns: int,
+        *,
+        client_id: str | None = None,
+    ) -> str:
         token = "v^1.1#i^1#p^3#r^0#I^3#f^0#t^" + secrets.token_urlsafe(64)
         self.access[token] = AccessGrant(
-            username, scopes, now_ns + self.config.access_token_ttl_s * _NS
+            username, scopes, now_ns + self.config.access_token_ttl_s * _NS, client_id
         )
         return token
 
@@ -135,7 +144,7 @@ class Accounts:
                 "the requested scope is invalid, unknown, malformed, or exceeds the scope "
                 "granted by the resource owner",
             )
-        return self.issue_access(grant.username, wanted, now_ns), wanted
+        return self.issue_access(grant.username, wanted, now_ns, client_id=client_id), wanted
 
     def authenticate(self, token: str, now_ns: int) -> AccessGrant | None:
         grant = self.access.get(token)
@@ -157,4 +166,4 @@ class Accounts:
         """Make a user's access tokens expired now, so a client must refresh (for tests)."""
         for token, grant in list(self.access.items()):
             if grant.username == username:
-                self.access[token] = AccessGrant(grant.username, grant.scopes, 0)
+                self.access[token] = AccessGrant(grant.username, grant.scopes, 0, grant.client_id)

@@ -87,6 +87,13 @@ class NewFault(_Strict):
     itemId: str | None = None
 
 
+class BiddingApprovalChange(_Strict):
+    """eBay's approval of the Buy Offer API: for one application (clientId) or for all."""
+
+    approved: bool
+    clientId: str | None = None
+
+
 class Challenge(_Strict):
     endpoint: str
     verificationToken: str
@@ -305,6 +312,24 @@ async def add_fault(request: web.Request) -> web.Response:
     return json_response({"faults": len(state.faults.rules)}, 201)
 
 
+def _approval_view(state: SimState) -> dict[str, Any]:
+    approval = state.approval
+    return {"approved": approval.default, "clients": dict(approval.by_client)}
+
+
+async def get_bidding_approval(request: web.Request) -> web.Response:
+    return json_response(_approval_view(_state(request)))
+
+
+async def put_bidding_approval(request: web.Request) -> web.Response:
+    change = await _decode(request, BiddingApprovalChange)
+    if change.clientId is not None and not change.clientId.strip():
+        raise AdminError("clientId: must not be empty (leave it out to change every application)")
+    state = _state(request)
+    state.approval.set(change.approved, change.clientId)
+    return json_response(_approval_view(state))
+
+
 async def clear_faults(request: web.Request) -> web.Response:
     _state(request).faults.clear()
     return json_response({"faults": 0})
@@ -391,6 +416,8 @@ def routes() -> list[web.RouteDef]:
         web.put("/sim/watchlist/{username}", put_watchlist),
         web.post("/sim/faults", add_fault),
         web.delete("/sim/faults", clear_faults),
+        web.get("/sim/bidding-approval", get_bidding_approval),
+        web.put("/sim/bidding-approval", put_bidding_approval),
         web.get("/sim/bids", list_bids),
         web.post("/sim/account-deletion/challenge", account_deletion_challenge),
         web.post("/sim/account-deletion/notify", account_deletion_notify),

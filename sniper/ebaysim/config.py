@@ -16,3 +16,7 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     accept_url: str | None = None
     fallback_accept_url: str = "http://localhost:3000/ebay/callback"
     record_exchanges: bool = True
+    # False plays an application eBay has not approved for the Buy Offer API (Limited Release):
+    # getBidding and placeProxyBid answer 403 errorId 1100; OAuth, Identity, Browse and Trading
+    # work as usual. The admin API changes it at run time, for all applications or for one.
+    bidding_approved: bool = True

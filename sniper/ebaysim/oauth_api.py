@@ -124,7 +124,9 @@ async def token(request: web.Request) -> web.Response:
         if grant_type == "client_credentials":
             if not fields.get("scope"):
                 return _oauth_error(400, "invalid_request", "scope is required")
-            access = state.accounts.issue_access(None, tuple(fields["scope"].split()), now)
+            access = state.accounts.issue_access(
+                None, tuple(fields["scope"].split()), now, client_id=client_id
+            )
             return json_response(
                 {
                     "access_token": access,

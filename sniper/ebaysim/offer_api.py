@@ -10,6 +10,7 @@ from aiohttp import web
 from sniper.domain.errors import InvalidMoney
 from sniper.domain.increments import INCREMENT_TABLES
 from sniper.domain.money import CURRENCY_DECIMALS, Money
+from sniper.ebaysim.accounts import AccessGrant
 from sniper.ebaysim.engine import BidRejected
 from sniper.ebaysim.state import BidAttempt, SimState
 from sniper.ebaysim.views import bidding
@@ -19,6 +20,7 @@ from sniper.ebaysim.wire import (
     STATE_KEY,
     bearer_grant,
     error_response,
+    insufficient_permissions,
     json_response,
     user_grant,
 )
@@ -49,6 +51,12 @@ def _marketplace_error(request: web.Request) -> web.Response | None:
     return None
 
 
+def _not_approved(state: SimState, grant: AccessGrant) -> web.Response | None:
+    """eBay's gateway refusal (403 errorId 1100) for an application it has not approved for
+    this Limited Release API; None when the grant's application may bid."""
+    return None if state.approval.allows(grant.client_id) else insufficient_permissions()
+
+
 def _not_found(item_id: str) -> web.Response:
     return error_response(
         404,
@@ -64,7 +72,9 @@ async def get_bidding(request: web.Request) -> web.Response:
     grant = user_grant(request, state, OFFER_SCOPE)
     if isinstance(grant, web.Response):
         return grant
-    problem = _marketplace_error(request)
+    problem = _not_approved(state, grant)
+    if problem is None:
+        problem = _marketplace_error(request)
     if problem:
         return problem
     assert grant.username is not None
@@ -157,7 +167,9 @@ async def place_proxy_bid(request: web.Request) -> web.Response:
         _log(request, state, item_id, None, None, arrived, grant.status, None)
         return grant
     bidder = grant.username
-    problem = _marketplace_error(request)
+    problem = _not_approved(state, grant)
+    if problem is None:
+        problem = _marketplace_error(request)
     if problem is None and not request.headers.get("Content-Type"):
         problem = error_response(
             400,

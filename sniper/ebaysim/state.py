@@ -14,6 +14,7 @@ import msgspec
 
 from sniper.domain.money import Money
 from sniper.ebaysim.accounts import Accounts
+from sniper.ebaysim.approval import BiddingApproval
 from sniper.ebaysim.clock import Clock
 from sniper.ebaysim.config import SimConfig
 from sniper.ebaysim.engine import Auction, BidRejected, StandingBid, place_proxy_bid
@@ -50,6 +51,7 @@ class SimState:
     config: SimConfig
     clock: Clock
     accounts: Accounts = field(init=False)
+    approval: BiddingApproval = field(init=False)
     auctions: dict[str, Auction] = field(default_factory=dict)
     watchlists: dict[str, list[str]] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
@@ -63,6 +65,7 @@ class SimState:
 
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.config)
+        self.approval = BiddingApproval(self.config.bidding_approved)
         self._legacy_ids = itertools.count(_FIRST_LEGACY_ID)
 
     def now_ns(self) -> int:
@@ -75,6 +78,7 @@ class SimState:
             handle.cancel()
         self.scheduled.clear()
         self.accounts = Accounts(self.config)
+        self.approval = BiddingApproval(self.config.bidding_approved)
         self.auctions.clear()
         self.watchlists.clear()
         self.faults.clear()

@@ -27,6 +27,7 @@ from sniper.ebay.wire import WarmConnection
 from sniper.events import SnipeDue, from_mapping
 from sniper.executor.engine import BidExecutor, ExecutorConfig, Hooks
 from sniper.executor.timing import Clock
+from sniper.metrics import SniperMetrics
 from sniper.runtime import App, ClientSource, ClosingApp
 from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
@@ -92,6 +93,10 @@ async def build_executor(
         config=executor_config(settings),
         hooks=hooks,
         on_close=http.close,
+        metrics=SniperMetrics(
+            namespace=settings.powertools_metrics_namespace,
+            service=settings.powertools_service_name,
+        ),
     )
 
 

@@ -34,7 +34,7 @@ from sniper.domain.instants import NS_PER_MS, NS_PER_S, Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, SkipReason, Snipe, SnipeStatus
 from sniper.ebay.browse import Item
-from sniper.ebay.errors import EbayError, ItemNotFound
+from sniper.ebay.errors import EbayAppNotApproved, EbayError, ItemNotFound
 from sniper.ebay.wire import WarmConnection
 from sniper.events import LinkNeedsRenewal, SnipeDue
 from sniper.executor import settle
@@ -44,6 +44,7 @@ from sniper.executor.groups import resolve_group
 from sniper.executor.prepare import OfferRequests, check_item, ours, warm_up
 from sniper.executor.steps import Step, StepHook
 from sniper.executor.timing import Clock, SystemClock, one_way_latency_ns
+from sniper.metrics import SniperMetrics
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
 from sniper.storage.notices import NoticesRepository
@@ -163,7 +164,9 @@ class BidExecutor:
         config: ExecutorConfig | None = None,
         hooks: Hooks | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        metrics: SniperMetrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.snipes = snipes
         self.history = history
         self.notices = notices
@@ -620,10 +623,14 @@ class BidExecutor:
             run.ready = ready
         wanted = instants.settle_deadline_ns(run.close_ns, self.timing)
         give_up = min(wanted, run.deadline_ns)
-        record = await settle.read_record(
-            ready.requests, clock=self.clock, give_up_ns=give_up,
-            refresh_token=lambda: self._refresh(run),
-        )  # fmt: skip
+        try:
+            record = await settle.read_record(
+                ready.requests, clock=self.clock, give_up_ns=give_up,
+                refresh_token=lambda: self._refresh(run),
+            )  # fmt: skip
+        except EbayAppNotApproved:
+            await self._finish(run, S.FAILED, FailureReason.EBAY_APP_NOT_APPROVED)
+            return
         if record is None:
             if give_up < wanted:
                 raise _Handoff  # out of time here, not out of patience
@@ -657,6 +664,7 @@ class BidExecutor:
             run.claim, self.history, self.notify, outcome,
             reason=reason, timing=timing, final_price=final_price,
             after_write=lambda final: self._step(Step.SETTLED, final),
+            metrics=self.metrics,
         )  # fmt: skip
         if run.placed_untold:
             await self._hand_over_owed(final, at_once=True)

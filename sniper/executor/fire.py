@@ -29,6 +29,7 @@ from sniper.ebay.errors import (
     AuctionEnded,
     BidTooLow,
     CannotLowerBid,
+    EbayAppNotApproved,
     EbayError,
     EbayUnavailable,
     EndedByBuyItNow,
@@ -152,6 +153,9 @@ async def fire(
                         if not room_for(error.retry_after_s):
                             break
                         wait_s = error.retry_after_s
+                case EbayAppNotApproved():
+                    # The application, not the user: no retry, no refresh (eBay must approve it).
+                    return ended(Verdict.FAILED, FailureReason.EBAY_APP_NOT_APPROVED)
                 case Unauthorized() if not refreshed:
                     refreshed = True
                     try:

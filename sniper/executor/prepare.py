@@ -13,6 +13,7 @@ from sniper.domain.increments import next_minimum_bid
 from sniper.domain.snipe import SkipReason, Snipe
 from sniper.ebay.browse import Item
 from sniper.ebay.errors import (
+    EbayAppNotApproved,
     EbayError,
     EbayUnavailable,
     NoBiddingActivity,
@@ -121,6 +122,8 @@ async def warm_up(requests: OfferRequests, samples: int) -> WarmUp:
             bidding, rtt = await requests.bidding()
         except Unauthorized:
             return WarmUp(round_trips, bidding, True)
+        except EbayAppNotApproved:
+            break  # not the token: every probe would be refused alike, and so will the bid
         except (EbayUnavailable, EbayError):
             continue
         round_trips.append(rtt)

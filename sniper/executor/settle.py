@@ -19,11 +19,12 @@ from sniper.domain.history import HistoryEntry, TimingReport
 from sniper.domain.instants import NS_PER_MS, NS_PER_S
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
-from sniper.ebay.errors import EbayError, EbayUnavailable, Unauthorized
+from sniper.ebay.errors import EbayAppNotApproved, EbayError, EbayUnavailable, Unauthorized
 from sniper.events import Amount, SnipeOutcome
 from sniper.executor.claim import Claim
 from sniper.executor.prepare import OfferRequests, ours
 from sniper.executor.timing import Clock
+from sniper.metrics import SniperMetrics
 from sniper.storage.history import HistoryRepository
 from sniper.storage.notices import NoticesRepository
 
@@ -80,7 +81,9 @@ async def read_record(
 ) -> EbayRecord | None:
     """eBay's record of the auction once it says ENDED; None when eBay would not tell in time.
 
-    "No bidding activity" (120033) is a record too: no bid of ours stands.
+    "No bidding activity" (120033) is a record too: no bid of ours stands. An application eBay
+    has not approved for bidding (403, errorId 1100) raises EbayAppNotApproved: it can know
+    nothing, and the reason is the application's.
     """
     refreshed = False
     backoff_s = 0.25
@@ -98,6 +101,8 @@ async def read_record(
             continue
         except EbayUnavailable:
             bidding = None
+        except EbayAppNotApproved:
+            raise
         except EbayError as error:
             log.warning("eBay refused the bidding lookup: %s", error.message)
             return None
@@ -123,6 +128,7 @@ async def finish(
     timing: TimingReport | None,
     final_price: Money | None = None,
     after_write: Callable[[Snipe], Awaitable[None]] | None = None,
+    metrics: SniperMetrics | None = None,
 ) -> Snipe:
     """Record the final outcome: history entry, final state with the email owed, hand-off."""
     snipe = claim.snipe
@@ -146,6 +152,10 @@ async def finish(
     )
     # A retry after a crash between the entry and the move: the entry it finds is the truth.
     final = await claim.move(entry.outcome, reason=entry.reason, notify=True)
+    if metrics is not None:
+        metrics.snipe_settled(
+            final.status, reason=final.reason, timing=entry.timing, bid_id=final.bid_id
+        )
     if after_write is not None:
         await after_write(final)
     await notify(outcome_event(final, final.status.value, entry.timing, entry.final_price))

@@ -10,6 +10,7 @@ from sniper.api.idempotency import IdempotentRequests
 from sniper.api.routes import bids
 from sniper.aws_clients import AwsClients
 from sniper.config import BidManagementSettings, load_settings
+from sniper.metrics import SniperMetrics
 from sniper.runtime import App, Entrypoint
 from sniper.scheduling import EventBridgeSnipeScheduler
 from sniper.services.snipe_book import SnipeBook
@@ -41,7 +42,10 @@ async def build(environ: Mapping[str, str]) -> App:
         await wire.idempotency_records(clients, settings.bids_table),
         correlation_id=logger.get_correlation_id,
     )
-    resolver = api_resolver([bids.build_router(book, idempotent)], logger)
+    metrics = SniperMetrics(
+        namespace=settings.powertools_metrics_namespace, service=settings.powertools_service_name
+    )
+    resolver = api_resolver([bids.build_router(book, idempotent, metrics)], logger)
     return HttpApp(resolver, logger, closers=[ebay.close, clients.close])
 
 

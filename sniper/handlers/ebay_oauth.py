@@ -11,6 +11,7 @@ from sniper.aws_clients import AwsClients
 from sniper.config import EbayOAuthSettings, load_settings
 from sniper.runtime import App, Entrypoint
 from sniper.scheduling import ScheduleRemoval
+from sniper.services.bidding_access import BiddingAccessProbe
 from sniper.services.ebay_linking import EbayLinking
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.services.oauth_state import OAuthStates, StateKeySource
@@ -44,6 +45,7 @@ async def build(environ: Mapping[str, str]) -> App:
         snipes=await wire.snipes_repository(clients, settings.bids_table),
         scheduler=ScheduleRemoval(await clients.get("scheduler"), settings.scheduler_group_name),
         states=states,
+        bidding_probe=BiddingAccessProbe(watch_list=ebay.trading, offer=ebay.offer),
     )
     resolver = api_resolver([ebay_auth.build_router(linking)], logger)
     return HttpApp(resolver, logger, closers=[ebay.close, clients.close])

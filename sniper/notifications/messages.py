@@ -76,6 +76,12 @@ REASONS: dict[str, str] = {
     "be sent. Link your eBay account again.",
     FailureReason.NOT_LINKED: "Your eBay account was not linked when the bid was due.",
     FailureReason.BID_REJECTED: "eBay refused the bid.",
+    FailureReason.EBAY_APP_NOT_APPROVED: "eBay refused the bid because it has not approved this "
+    "sniper's application for bidding: eBay's Buy Offer API is a Limited Release API, and using "
+    "it with real auctions needs eBay's approval of the application. Your eBay account is fine "
+    "and nothing on your side needs changing. If you run this sniper yourself, apply to eBay for "
+    "production access to the Buy Offer API (the README's section on getting eBay access says "
+    "how); eBay's sandbox works without it. Otherwise, tell whoever runs it.",
     FailureReason.TOO_LATE: "The sniper started too late to place the bid safely before the close.",
     FailureReason.OUTCOME_UNKNOWN: "The bid was placed, but eBay never told us how the auction "
     "ended. Check the item on eBay.",

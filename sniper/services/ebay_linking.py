@@ -17,6 +17,7 @@ from sniper.ebay.errors import InvalidGrant
 from sniper.ebay.identity import IdentityApi
 from sniper.ebay.oauth import USER_SCOPES, EbayOAuth
 from sniper.scheduling import SnipeUnscheduler
+from sniper.services.bidding_access import BiddingAccessProbe
 from sniper.services.callers import Caller
 from sniper.services.clock import ClockMs, now_ms
 from sniper.services.ebay_tokens import EbayTokens
@@ -56,6 +57,7 @@ class EbayLinking:
         snipes: SnipesRepository,
         scheduler: SnipeUnscheduler,
         states: Callable[[], Awaitable[OAuthStates]],
+        bidding_probe: BiddingAccessProbe | None = None,
         clock_ms: ClockMs = now_ms,
     ) -> None:
         self.users = users
@@ -66,6 +68,7 @@ class EbayLinking:
         self.snipes = snipes
         self.scheduler = scheduler
         self.states = states
+        self.bidding_probe = bidding_probe
         self.clock_ms = clock_ms
 
     async def consent(self, caller: Caller) -> Consent:
@@ -86,11 +89,36 @@ class EbayLinking:
         for _ in range(_ATTEMPTS):
             user = await self.profiles.get_or_create(caller)
             try:
-                return await self.tokens.link(
+                linked = await self.tokens.link(
                     user, grant, username=ebay_user.username, ebay_user_id=ebay_user.user_id
                 )
             except Conflict:
                 continue
+            return await self.check_bidding_access(linked, grant.access_token)
+        raise Conflict("the profile kept changing; try again")
+
+    async def check_bidding_access(self, user: User, access_token: str) -> User:
+        """Ask eBay, read-only, whether this application may bid; keep the answer on the link.
+
+        The link stands whatever the answer: a refusal is the application's (eBay's approval of
+        the Buy Offer API), not the user's, and linking again would not change it.
+        """
+        if self.bidding_probe is None:
+            return user
+        check = await self.bidding_probe.check(access_token)
+        for _ in range(_ATTEMPTS):
+            if user.ebay_link is None:
+                return user
+            updated = msgspec.structs.replace(
+                user,
+                ebay_link=msgspec.structs.replace(user.ebay_link, bidding_check=check),
+                version=user.version + 1,
+                updated_ms=self.clock_ms(),
+            )
+            try:
+                return await self.users.save(updated, expected_version=user.version)
+            except Conflict:
+                user = await self.users.require(user.user_id)
         raise Conflict("the profile kept changing; try again")
 
     async def status(self, user_id: str) -> User | None:

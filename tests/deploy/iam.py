@@ -141,4 +141,16 @@ def function_grants(template: Template, logical_id: str) -> list[Grant]:
                         grants.append(Grant(action, resource, scope, source))
         else:
             raise AssertionError(f"{logical_id}: unknown policy {name} (add its expansion)")
-    return grants
+    return grants + _destination_grants(template, logical_id)
+
+
+def _destination_grants(template: Template, logical_id: str) -> list[Grant]:
+    """SAM's own policy for an EventInvokeConfig destination: for an SQS OnFailure it adds
+    `<Function>EventInvokeConfigOnFailureSQSPolicy`, sqs:SendMessage on that queue's ARN."""
+    config = template.resources[logical_id]["Properties"].get("EventInvokeConfig", {})
+    on_failure = config.get("DestinationConfig", {}).get("OnFailure", {})
+    if on_failure.get("Type") != "SQS":
+        return []
+    queue = _logical(on_failure["Destination"])
+    assert queue is not None, f"{logical_id}: OnFailure {on_failure!r}"
+    return [Grant("sqs:SendMessage", queue, "", "SAM EventInvokeConfig OnFailure SQS policy")]

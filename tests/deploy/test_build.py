@@ -15,6 +15,9 @@ from tests.deploy.conftest import ROOT, requires_sam, sam_cli, sam_environment
 from tests.deploy.lockfile import LOCK_FILE, lock_module
 
 CHECKED_HASH = 0b11  # PEP 552 flags: hash-based, checked against the source
+# "3.13": the functions' runtime as template.yaml names it (Runtime: python3.13).
+RUNTIME_VERSION: str = lock_module().PYTHON_VERSION
+CACHE_TAG = "cpython-" + RUNTIME_VERSION.replace(".", "")
 
 
 def _pyc_flags(path: Path) -> int:
@@ -34,7 +37,7 @@ def _assert_compiled(folder: Path) -> None:
     sources = list(folder.rglob("*.py"))
     assert sources
     tag = sys.implementation.cache_tag
-    assert tag == "cpython-311", "run the suite on Python 3.11 to check the build's bytecode"
+    assert tag == CACHE_TAG, f"run the suite on Python {RUNTIME_VERSION} to check the bytecode"
     for source in sources:
         compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
         assert compiled.is_file(), f"{source} has no bytecode"
@@ -79,10 +82,29 @@ def test_the_layer_lock_pins_the_tested_versions_with_hashes() -> None:
 def test_the_layer_makefile_installs_the_lock_for_lambda() -> None:
     makefile = (ROOT / "layers" / "dependencies" / "Makefile").read_text(encoding="utf-8")
     flags = ("--require-hashes", "--no-deps", "--only-binary=:all:", "--platform $(PLATFORM)",
-             "--python-version 3.11", "--implementation cp", "--invalidation-mode checked-hash")  # fmt: skip
+             "--python-version $(PYTHON_VERSION)", "--implementation cp",
+             "--invalidation-mode checked-hash")  # fmt: skip
     for flag in flags:
         assert flag in makefile, flag
     assert f"PLATFORM := {lock_module().PLATFORM}" in makefile
+    assert f"PYTHON_VERSION := {RUNTIME_VERSION}" in makefile
+
+
+def test_one_python_version_everywhere(template: Template) -> None:
+    """The runtime, the layer, the venv, the linters and the suite all use the same Python."""
+    runtime = f"python{RUNTIME_VERSION}"
+    assert template.globals["Runtime"] == runtime
+    layer = template.resources["DependenciesLayer"]["Properties"]
+    assert layer["CompatibleRuntimes"] == [runtime]
+    for spec in template.resources.values():
+        assert spec.get("Properties", {}).get("Runtime", runtime) == runtime
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"PYTHON_VERSION := {RUNTIME_VERSION}" in makefile
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["requires-python"].startswith(f">={RUNTIME_VERSION},")
+    assert project["tool"]["ruff"]["target-version"] == "py" + RUNTIME_VERSION.replace(".", "")
+    assert project["tool"]["mypy"]["python_version"] == RUNTIME_VERSION
+    assert sys.version_info[:2] == tuple(int(part) for part in RUNTIME_VERSION.split("."))
 
 
 def test_samconfig_has_the_guides_environments(template: Template) -> None:
@@ -115,7 +137,8 @@ def _index_reachable() -> bool:
         try:
             result = subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                 "--only-binary=:all:", "--platform", lock.PLATFORM, "--python-version", "3.11",
+                 "--only-binary=:all:", "--platform", lock.PLATFORM,
+                 "--python-version", RUNTIME_VERSION,
                  "--implementation", "cp", "--dest", scratch, f"six=={version}"],
                 capture_output=True, timeout=30, check=False,
             )  # fmt: skip
@@ -141,8 +164,16 @@ def test_sam_build_builds_every_function_and_the_layer(template: Template, tmp_p
         assert handler.with_suffix(".py").is_file(), spec.logical_id
     site = build / "DependenciesLayer" / "python"
     # Compiled for Lambda (aarch64), not for the machine that built it.
-    assert list(site.glob("aiohttp/*.cpython-311-aarch64-linux-gnu.so"))
+    assert list(site.glob(f"aiohttp/*.{CACHE_TAG}-aarch64-linux-gnu.so"))
     assert not list(site.rglob("*x86_64*.so"))
     _assert_compiled(site / "msgspec")
     _assert_compiled(site / "aioboto3")
     assert not (site / "bin").exists()
+
+
+def test_the_license_file_is_the_one_pyproject_declares() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert declared["license"] == {"text": "MIT"}
+    assert text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in text

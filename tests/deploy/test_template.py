@@ -73,7 +73,12 @@ def test_alarms_watch_functions_that_exist(template: Template) -> None:
     alarms = template.of_type("AWS::CloudWatch::Alarm")
     watched = set()
     for alarm in alarms.values():
-        for dimension in alarm["Properties"]["Dimensions"]:
+        # A plain alarm names its metric's dimensions; a metric-math one, each metric's.
+        properties = alarm["Properties"]
+        stats = [
+            m["MetricStat"]["Metric"] for m in properties.get("Metrics", []) if "MetricStat" in m
+        ]
+        for dimension in [d for m in [properties, *stats] for d in m.get("Dimensions", [])]:
             if dimension["Name"] == "FunctionName":
                 watched |= _references(dimension["Value"])
     assert watched, "no alarm watches a function"

@@ -1,8 +1,8 @@
 """Hold an HTTP exchange with eBay (or the simulator) to eBay's own contracts.
 
-The OpenAPI files (Browse, Buy Offer, Identity) are read at run time from the shared contracts
-folder (SNIPER_CONTRACTS_DIR overrides it) and checked with openapi-core. Two things are made
-stricter than the published files, on purpose:
+The OpenAPI files (Browse, Buy Offer, Identity) are found by tests/support/contract_files.py
+(SNIPER_CONTRACTS_DIR, ../shared/contracts/ebay, or the cache `make contracts` fills) and checked
+with openapi-core. Two things are made stricter than the published files, on purpose:
 
 - every object schema is closed (additionalProperties: false), so a misspelt field fails instead
   of passing unnoticed;
@@ -13,7 +13,10 @@ The parts of eBay with no OpenAPI file (OAuth consent and token endpoint, Tradin
 getPublicKey) are checked against their documented shapes below.
 
 Use `validate_request(...)` / `validate_response(...)` on any call, or `exchange_problems(...)`
-on what the simulator recorded. Both raise / return ContractViolation messages.
+on what the simulator recorded. Both raise / return ContractViolation messages. Without the
+contract a check needs, `validate_*` raise ContractMissing; `check_request` and
+`exchange_problems` note the check as skipped and go on (the test itself still runs), and
+`needs_contracts(...)` skips a test that is about the contracts themselves.
 """
 
 from __future__ import annotations
@@ -21,19 +24,20 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 import warnings
 from collections.abc import Iterable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import yaml
 from defusedxml import ElementTree as SafeElementTree
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
+
+from tests.support.contract_files import ContractMissing, find, note_skipped, require, skip_reason
 
 HOST = "https://api.ebay.com"
 TRADING_NS = "urn:ebay:apis:eBLBaseComponents"
@@ -88,12 +92,10 @@ class ContractViolation(AssertionError):
     """A request or response that eBay's contract does not allow."""
 
 
-def contracts_dir() -> Path:
-    override = os.environ.get("SNIPER_CONTRACTS_DIR")
-    if override:
-        return Path(override)
-    project_root = Path(__file__).resolve().parents[2]
-    return project_root.parent / "shared" / "contracts" / "ebay"
+def needs_contracts(*names: str) -> pytest.MarkDecorator:
+    """Skip a test about the contracts themselves when one of them is not here."""
+    missing = [name for name in names if find(name) is None]
+    return pytest.mark.skipif(bool(missing), reason=skip_reason(", ".join(missing)))
 
 
 def _close_objects(node: Any) -> None:
@@ -110,7 +112,7 @@ def _close_objects(node: Any) -> None:
 
 @cache
 def _spec_dict(base_path: str) -> dict[str, Any]:
-    path = contracts_dir() / OPENAPI_FILES[base_path]
+    path = require(OPENAPI_FILES[base_path])
     with path.open(encoding="utf-8") as handle:
         spec: dict[str, Any] = yaml.load(handle, Loader=yaml.CSafeLoader)
     spec = copy.deepcopy(spec)
@@ -194,6 +196,19 @@ def validate_request(
         raise ContractViolation(f"no eBay contract covers {method} {path}")
 
 
+def check_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    body: bytes | None = None,
+) -> None:
+    """validate_request, except that a check whose contract is not here is noted, not failed."""
+    try:
+        validate_request(method, url, headers, body)
+    except ContractMissing as missing:
+        note_skipped(missing.name)
+
+
 def _require_bearer(headers: dict[str, str]) -> None:
     scheme, _, token = (_header(headers, "Authorization") or "").partition(" ")
     if scheme != "Bearer" or not token.strip():
@@ -205,10 +220,11 @@ def _openapi_request(
 ) -> None:
     _require_bearer(headers)
     request = _mock_request(method, url, headers, body)
+    openapi = _openapi(base)  # outside the try: a missing contract is not a violation
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Unsupported scheme type")
-            _openapi(base).validate_request(request)
+            openapi.validate_request(request)
     except Exception as exc:
         raise ContractViolation(f"{method} {url}: {_explain(exc)}") from exc
 
@@ -342,8 +358,9 @@ def _openapi_response(
     if 200 <= status < 300:
         content_type = (_header(headers, "Content-Type") or "").split(";")[0]
         response = MockResponse(body, status, headers, content_type=content_type)
+        openapi = _openapi(base)
         try:
-            _openapi(base).validate_response(request, response)
+            openapi.validate_response(request, response)
         except Exception as exc:
             raise ContractViolation(f"{status} answer to {request.path}: {_explain(exc)}") from exc
         return
@@ -455,6 +472,9 @@ def exchange_problems(
         label = f"{exchange.method} {exchange.raw_path} -> {exchange.status or 'dropped'}"
         try:
             validate_request(exchange.method, url, exchange.headers, exchange.body)
+        except ContractMissing as missing:
+            note_skipped(missing.name)
+            continue
         except ContractViolation as violation:
             if not allow_invalid_requests:
                 problems.append(f"{label}: request: {violation}")
@@ -468,6 +488,8 @@ def exchange_problems(
             validate_response(exchange.method, url, exchange.status, exchange.response_headers,
                               exchange.response_body, request_headers=exchange.headers,
                               request_body=exchange.body)  # fmt: skip
+        except ContractMissing as missing:
+            note_skipped(missing.name)
         except ContractViolation as violation:
             problems.append(f"{label}: response: {violation}")
     return problems

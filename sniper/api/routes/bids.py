@@ -20,7 +20,8 @@ from sniper.api.operations import HeaderParameter, Operation, RouteTable, json_r
 from sniper.api.requests import BidsQuery, CreateBidRequest, UpdateBidRequest
 from sniper.api.views import BidPage, BidView
 from sniper.domain.snipe import BidGroup
-from sniper.services.snipe_book import NewSnipe, SnipeBook
+from sniper.metrics import SniperMetrics
+from sniper.services.snipe_book import AlreadySniped, NewSnipe, SnipeBook
 
 TAG = "bids"
 CREATE = Operation(
@@ -79,7 +80,9 @@ CANCEL = Operation(
 OPERATIONS = (CREATE, LIST, GET, UPDATE, CANCEL)
 
 
-def build_router(book: SnipeBook, idempotent: IdempotentRequests) -> APIGatewayHttpRouter:
+def build_router(
+    book: SnipeBook, idempotent: IdempotentRequests, metrics: SniperMetrics | None = None
+) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
     @table.bind(CREATE)
@@ -96,17 +99,24 @@ def build_router(book: SnipeBook, idempotent: IdempotentRequests) -> APIGatewayH
         )
 
     async def create_snipe(user_id: str, request: CreateBidRequest) -> Response[str]:
-        snipe = await book.create(
-            user_id,
-            NewSnipe(
-                item_id=request.item_id,
-                max_bid=to_money(request.max_bid.value, request.max_bid.currency, field="maxBid"),
-                offset_seconds=request.offset_seconds,
-                group=BidGroup(group_id=request.group.group_id, max_wins=request.group.max_wins)
-                if request.group
-                else None,
-            ),
-        )
+        try:
+            snipe = await book.create(
+                user_id,
+                NewSnipe(
+                    item_id=request.item_id,
+                    max_bid=to_money(
+                        request.max_bid.value, request.max_bid.currency, field="maxBid"
+                    ),
+                    offset_seconds=request.offset_seconds,
+                    group=BidGroup(group_id=request.group.group_id, max_wins=request.group.max_wins)
+                    if request.group
+                    else None,
+                ),
+            )
+        except AlreadySniped:
+            if metrics is not None:
+                metrics.duplicate_refused()
+            raise
         return json_response(
             BidView.of(snipe, book.timing),
             status=201,

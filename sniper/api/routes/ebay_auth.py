@@ -35,7 +35,8 @@ STATUS = Operation(
     "GET",
     "/ebay/auth/status",
     "getEbayLinkStatus",
-    "Linked or not, as whom, with which scopes, until when, broken or not",
+    "Linked or not, as whom, with which scopes, until when, broken or not; whether eBay lets "
+    "this application bid (granted, denied or unknown, with a sentence)",
     TAG,
     response=EbayStatusView,
 )

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.integration.ebaysim.sim_client import Sim
-from tests.support.ebay_contracts import contracts_dir
+from tests.support.contract_files import find, note_skipped
 
 TOKEN = "a-verification-token-of-32-to-80-chars-123456"
 
@@ -77,8 +76,15 @@ async def test_challenge_passes_with_the_right_hash_and_fails_otherwise(
     assert outcome["ok"] is False and outcome["received"] != outcome["expected"]
 
 
-def asyncapi_payload_schema() -> dict[str, Any]:
-    path = Path(contracts_dir()) / "marketplace-account-deletion.asyncapi.yaml"
+ASYNCAPI = "marketplace-account-deletion.asyncapi.yaml"
+
+
+def asyncapi_payload_schema() -> dict[str, Any] | None:
+    """The notification payload's schema, closed; None (check noted as skipped) if not here."""
+    path = find(ASYNCAPI)
+    if path is None:
+        note_skipped(ASYNCAPI)
+        return None
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     schemas = document["components"]["schemas"]
     for schema in schemas.values():
@@ -102,7 +108,9 @@ async def test_signed_notification_verifies_with_the_served_public_key(
     assert status == 200 and sent["status"] == 204
     [(headers, body)] = endpoint.received
     payload = json.loads(body)
-    jsonschema.validate(payload, asyncapi_payload_schema())
+    schema = asyncapi_payload_schema()
+    if schema is not None:
+        jsonschema.validate(payload, schema)
     assert payload["metadata"] == {"topic": "MARKETPLACE_ACCOUNT_DELETION", "schemaVersion": "1.0",
                                    "deprecated": False}  # fmt: skip
     assert payload["notification"]["data"]["username"] == "leaving_user"

@@ -1,0 +1,91 @@
+"""May this application bid? A read-only getBidding on an auction the user watches.
+
+eBay's Buy Offer API is a Limited Release API: until eBay approves the application, its calls
+are refused with 403 errorId 1100 (sniper.ebay.errors.ACCESS_DENIED), whoever the user is. A
+fresh grant carries the bidding scope, so that refusal is the application's. Any answer from the
+Offer API itself (the bidding, "no bidding activity", "no such item") proves eBay let the call
+through. getBidding only reads: nothing is bid, nothing changes on eBay.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from sniper.domain.errors import SniperError
+from sniper.domain.user import BiddingAccess, BiddingCheck
+from sniper.ebay.errors import EbayAppNotApproved, OfferRejected
+from sniper.ebay.offer import Bidding
+from sniper.ebay.trading import WatchedItem
+from sniper.services.clock import ClockMs, now_ms
+
+log = logging.getLogger(__name__)
+
+# The watch list is read on eBay US and the auction asked about there: the answer is about the
+# application, the same on every marketplace.
+PROBE_MARKETPLACE = "EBAY_US"
+_WATCHED = 25
+
+
+class WatchListReader(Protocol):
+    async def watch_list(
+        self, access_token: str, marketplace_id: str, *, entries_per_page: int = 100
+    ) -> list[WatchedItem]: ...
+
+
+class BiddingReader(Protocol):
+    async def get_bidding(
+        self, access_token: str, item_id: str, marketplace_id: str
+    ) -> Bidding: ...
+
+
+class BiddingAccessProbe:
+    def __init__(
+        self,
+        *,
+        watch_list: WatchListReader,
+        offer: BiddingReader,
+        clock_ms: ClockMs = now_ms,
+        marketplace_id: str = PROBE_MARKETPLACE,
+    ) -> None:
+        self.watch_list = watch_list
+        self.offer = offer
+        self.clock_ms = clock_ms
+        self.marketplace_id = marketplace_id
+
+    async def check(self, access_token: str) -> BiddingCheck:
+        """GRANTED or DENIED when eBay said so; UNKNOWN, with the reason, when it could not."""
+        try:
+            watched = await self.watch_list.watch_list(
+                access_token, self.marketplace_id, entries_per_page=_WATCHED
+            )
+        except SniperError as error:
+            log.warning("bidding access check: watch list unreadable (%s)", error.code)
+            return self._result(
+                BiddingAccess.UNKNOWN, None, "your eBay watch list could not be read"
+            )
+        auction = next((item for item in watched if item.is_auction), None)
+        if auction is None:
+            return self._result(
+                BiddingAccess.UNKNOWN, None, "your eBay watch list has no auction to ask about"
+            )
+        try:
+            await self.offer.get_bidding(access_token, auction.item_id, self.marketplace_id)
+        except EbayAppNotApproved:
+            return self._result(BiddingAccess.DENIED, auction.item_id)
+        except OfferRejected:
+            pass  # the Offer API itself answered: eBay let the call through
+        except SniperError as error:
+            log.warning("bidding access check: getBidding failed (%s)", error.code)
+            return self._result(
+                BiddingAccess.UNKNOWN, auction.item_id, "eBay did not answer the check"
+            )
+        return self._result(BiddingAccess.GRANTED, auction.item_id)
+
+    def _result(
+        self, access: BiddingAccess, item_id: str | None, detail: str | None = None
+    ) -> BiddingCheck:
+        log.info("bidding access check: %s", access.value)
+        return BiddingCheck(
+            access=access, checked_ms=self.clock_ms(), item_id=item_id, detail=detail
+        )
