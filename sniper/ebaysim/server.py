@@ -1,7 +1,13 @@
 """The simulator's HTTP server: eBay's paths and the /sim/ admin API on one base URL.
 
-One middleware does the cross-cutting work in a fixed order: stamp the arrival time (first, for
-the bid log's precision), apply any injected fault, and record the exchange for contract tests.
+One middleware does the cross-cutting work in a fixed order: take the arrival time, apply any
+injected fault, and record the exchange for contract tests.
+
+The arrival is stamped where the bytes come in, not where a handler gets to them: each
+connection's protocol notes when the first bytes of its next request were delivered
+(`_StampingProtocol`), before aiohttp parses them and before the request waits its turn on the
+one event loop. A hundred bids landing at once are then stamped when they landed, not one
+handler time apart (the single-process simulator used to stamp the hundredth of a burst ~13 ms late).
 """
 
 from __future__ import annotations
@@ -52,7 +58,8 @@ _DOMAINS = {
 def build_app(state: SimState, exchanges: list[Exchange]) -> web.Application:
     @web.middleware
     async def observe(request: web.Request, handler: Any) -> web.StreamResponse:
-        request[ARRIVED_NS] = arrived = state.clock.now_ns()
+        stamped = _arrival(request)
+        request[ARRIVED_NS] = arrived = stamped if stamped is not None else state.clock.now_ns()
         body = await request.read()
         route = request.match_info.route
         operation = route.name if route.resource is not None else None
@@ -130,6 +137,51 @@ def build_app(state: SimState, exchanges: list[Exchange]) -> web.Application:
     return app
 
 
+class _StampingProtocol(asyncio.Protocol):
+    """aiohttp's protocol for one connection, with a note of when a request's bytes came in.
+
+    The note is the instant of the first bytes delivered after the previous request was taken up
+    (`take_arrival`): for a client with one request at a time on a connection (ours, and eBay's
+    bidders), that is when the request arrived. A request pipelined behind another has no note
+    and is stamped when it is taken up, which is later, never earlier.
+    """
+
+    def __init__(self, inner: asyncio.Protocol, clock: Clock) -> None:
+        self._inner = inner
+        self._clock = clock
+        self._arrival: int | None = None
+
+    def take_arrival(self) -> int | None:
+        arrival, self._arrival = self._arrival, None
+        return arrival
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._arrival is None:
+            self._arrival = self._clock.now_ns()
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+
+def _arrival(request: web.Request) -> int | None:
+    transport = request.transport
+    protocol = transport.get_protocol() if transport is not None else None
+    return protocol.take_arrival() if isinstance(protocol, _StampingProtocol) else None
+
+
 def _exchange(
     request: web.Request,
     body: bytes,
@@ -171,24 +223,33 @@ class SimulatorServer:
         self.state = SimState(config or SimConfig(), clock or SystemClock())
         self.exchanges: list[Exchange] = []
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.base_events.Server | None = None
         self.url = ""
 
     async def start(self) -> None:
         app = build_app(self.state, self.exchanges)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.base_events.Server)
-        self.port = server.sockets[0].getsockname()[1]
+        handlers = self._runner.server
+        assert handlers is not None
+        clock = self.state.clock
+        # Not web.TCPSite: each connection's protocol is wrapped to stamp arrivals (see above).
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: _StampingProtocol(handlers(), clock), self.host, self.port, backlog=512
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
         self.state.reset()
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()  # stop accepting; the runner closes the open connections
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if server is not None:
+            await server.wait_closed()
 
     def reset(self) -> None:
         self.state.reset()
