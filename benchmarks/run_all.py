@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "cold_start": ([], ["--runs", "2"]),
     "executor_timing": ([], ["--quick"]),
     "api_latency": ([], ["--quick"]),
+    "aim_model": ([], ["--trials", "2000"]),
     "precision": ([], ["--quick"]),
     # A model: it reads the precision results to know which memory sizes meet the targets.
     "cost": ([], ["--precision", str(HERE / "results" / "precision_quick.json")]),

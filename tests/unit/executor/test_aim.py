@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sniper.executor.aim import HALF_FASTEST, Aim, send_lead_ns, typical_round_trip_ns
+from sniper.executor.aim import (
+    HALF_FASTEST,
+    RECOMMENDED,
+    RECOMMENDED_PROBES,
+    Aim,
+    send_lead_ns,
+    typical_round_trip_ns,
+)
 
 MS = 1_000_000
 OFFSET = 1000 * MS
@@ -93,3 +100,10 @@ def test_with_room_to_spare_the_lead_is_half_the_typical_round_trip_or_more(
 
 def test_half_fastest_counts_every_round_trip() -> None:
     assert HALF_FASTEST.window >= 10_000
+
+
+def test_the_recommended_aim_is_half_the_median_of_sixteen() -> None:
+    trips = [150 * MS, 170 * MS, 160 * MS, 900 * MS] * 4
+    lead = send_lead_ns(trips, offset_ns=OFFSET, margin_ns=MARGIN, aim=RECOMMENDED)
+    assert RECOMMENDED_PROBES == RECOMMENDED.window == 16
+    assert lead == 80 * MS  # the spikes (a quarter of the probes) do not move it
