@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
+
+import pytest
 
 from sniper.ebaysim import SimulatorServer
 
@@ -60,3 +64,23 @@ async def test_each_request_on_a_kept_alive_connection_gets_its_own_stamp() -> N
             writer.close()
         arrivals = [e.arrived_ns for e in server.exchanges if e.path.startswith("/buy/browse")]
     assert arrivals == [EPOCH_NS, EPOCH_NS + 1_000_000, EPOCH_NS + 2_000_000]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel receive timestamps")
+async def test_a_request_read_late_by_a_busy_loop_is_stamped_when_the_kernel_got_it() -> None:
+    async with SimulatorServer() as server:  # the system clock: kernel timestamps apply
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            request = b"GET /buy/browse/v1/item/v1%7C1%7C0 HTTP/1.1\r\nHost: sim\r\n\r\n"
+            writer.write(request)  # one answered request: the server holds the connection
+            await read_response(reader)
+            sent = time.time_ns()
+            writer.write(request)
+            # The loop the simulator runs on is busy for 50 ms (as it is when it handles a burst
+            # of bids): it reads the request only afterwards.
+            time.sleep(0.05)
+            await read_response(reader)
+        finally:
+            writer.close()
+        arrived = [e.arrived_ns for e in server.exchanges if e.path.startswith("/buy/")][-1]
+    assert sent <= arrived < sent + 20_000_000  # not 50 ms later, when the loop got to it
