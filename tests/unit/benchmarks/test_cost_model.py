@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from benchmarks._cost_model import (
@@ -14,6 +17,7 @@ from benchmarks._cost_model import (
     handoff_share,
     mean_wait_s,
 )
+from benchmarks.cost import precision_verdicts
 
 QUIET = Usage(offset_s=3.0, init_s=0.5, grace_s=2.0, settle_s=0.5)
 
@@ -65,3 +69,17 @@ def test_the_cheapest_pick_only_considers_sizes_that_meet_the_precision_targets(
     assert cheapest(configs, {512: False, 1024: True, 1769: True}) == Config(1024, 90)
     assert cheapest(configs, {512: True, 1024: True, 1769: True}) == Config(512, 90)
     assert cheapest(configs, {512: None}) is None
+
+
+def test_precision_verdicts_hold_each_size_to_twice_the_one_vcpu_figure(tmp_path: Path) -> None:
+    def scenario(abs_p99: float) -> dict[str, object]:
+        return {"clients": {"executor (real)": {"abs_p99": abs_p99}}}
+
+    path = tmp_path / "precision.json"
+    path.write_text(json.dumps({"scenarios": {
+        "net20": scenario(2.0), "cpu1024": scenario(3.9), "cpu512": scenario(4.1)
+    }}))  # fmt: skip
+    verdicts, _ = precision_verdicts(path)
+    assert verdicts == {512: False, 1024: True, 1769: True}
+    missing, note = precision_verdicts(tmp_path / "none.json")
+    assert missing == {} and "run precision.py" in note
