@@ -4,9 +4,9 @@ AWS: "At 1,769 MB, a function has the equivalent of one vCPU (one vCPU-second of
 second)", and CPU is allocated in proportion to memory below that (Lambda developer guide,
 "Configuring Lambda function memory"). So 512 MB is 0.29 vCPU, 1024 MB 0.58 vCPU.
 
-How Lambda enforces the share inside Firecracker is not published. We assume CFS bandwidth
-control, as a cgroup quota does: per period the group may run `quota` microseconds, then waits
-for the next period. With the kernel's default 100 ms period, 0.58 vCPU is 58 ms of running
+How Lambda enforces the share is not published. Firecracker's design notes say each microVM
+can be put in a host cgroup with CPU quotas, so we assume CFS bandwidth control, as a cgroup
+quota does: per period the group may run `quota` microseconds, then waits for the next period. With the kernel's default 100 ms period, 0.58 vCPU is 58 ms of running
 then up to 42 ms of stall, which is what a bursty process under a quota sees; the period is a
 parameter (`--cfs-period-ms`) so a shorter one can be tried.
 
