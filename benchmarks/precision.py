@@ -18,7 +18,7 @@ simulator's stamp when the proxy delivered it. Error = arrival - target; the tab
 signed p50/p99 and the p99 of |error|, the figure compared with the oracle's.
 
     python benchmarks/precision.py [--quick] [--rounds 60] [--scenarios net80,cpu512]
-                                   [--cfs-period-ms 100] [--no-pin]
+                                   [--cfs-period-ms 100] [--no-pin] [--realtime]
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ from benchmarks._services import (
     Child,
     _spawn,
     pin,
+    realtime,
     start_local_aws,
     start_simulator,
     use_fake_aws_credentials,
@@ -281,10 +282,14 @@ async def run_scenario(
     period_us: int,
     seed: int,
     proxy_cpus: set[int] | None,
+    *,
+    rt: bool = False,
 ) -> dict[str, Any]:
     proxy, proxy_url = start_proxy(world.sim_url, scenario.link, seed)
     if proxy_cpus is not None:
         pin(proxy.process, proxy_cpus)
+    if rt and not realtime(proxy.process):
+        print("  warning: could not give the delay proxy real-time priority")
     vcpus = vcpus_for_memory(scenario.memory_mb)
     share = CpuShare(f"sniper-precision-{uuid.uuid4().hex[:8]}", vcpus, period_us=period_us)
     quota = CpuShare.available()
@@ -339,7 +344,7 @@ async def run_scenario(
 
 # ---------------------------------------------------------------------- main
 async def measure(
-    names: Sequence[str], rounds: int, period_us: int, *, pin_simulator: bool
+    names: Sequence[str], rounds: int, period_us: int, *, pin_simulator: bool, rt: bool
 ) -> dict[str, Any]:
     use_fake_aws_credentials()
     split = cpu_split(pin_simulator)
@@ -349,6 +354,8 @@ async def measure(
         pin(sim_child.process, split[0])
         os.sched_setaffinity(0, split[1])
         pin(aws_child.process, split[1])
+    if rt and not realtime(sim_child.process):
+        print("warning: could not give the simulator real-time priority")
     aws.ebay_base_url = sim_url
     functions = NotificationSink(aws)
     await functions.start()
@@ -380,7 +387,7 @@ async def measure(
                   f"({vcpus_for_memory(scenario.memory_mb):.2f} vCPU), {rounds} round(s)")  # fmt: skip
             results[name] = await run_scenario(
                 world, name, scenario, rounds, period_us, seed,
-                split[0] if split is not None else None,
+                split[0] if split is not None else None, rt=rt,
             )  # fmt: skip
             results[name]["seconds"] = round(time.monotonic() - started, 1)
         if functions.handoffs:
@@ -477,6 +484,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated")
     parser.add_argument("--cfs-period-ms", type=float, default=100.0, help="CFS period")
     parser.add_argument("--no-pin", action="store_true", help="leave CPUs to the OS")
+    parser.add_argument(
+        "--realtime", action="store_true",
+        help="SCHED_FIFO for the simulator and the delay proxy (a shared machine; root)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     names = [n for n in args.scenarios.split(",") if n]
     unknown = set(names) - set(SCENARIOS)
@@ -485,10 +496,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     rounds = args.rounds or (QUICK_ROUNDS if args.quick else FULL_ROUNDS)
     period_us = int(args.cfs_period_ms * 1000)
     load_before = os.getloadavg()
-    results = asyncio.run(measure(names, rounds, period_us, pin_simulator=not args.no_pin))
+    results = asyncio.run(
+        measure(names, rounds, period_us, pin_simulator=not args.no_pin, rt=args.realtime)
+    )
     verdicts = report(results)
     data = {
         "quick": args.quick, "offset_s": OFFSET_NS / 1e9, "probes": PROBES,
+        "realtime": args.realtime, "cfs_period_ms": args.cfs_period_ms,
         "options": [{"name": o.name, "probes": o.probes, "aim": o.aim._asdict()} for o in OPTIONS],
         "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
         "verdicts": verdicts, "scenarios": results,
