@@ -424,8 +424,10 @@ def condition_row(name: str, found: dict[str, Any]) -> list[Any]:
 
 def report(results: dict[str, Any]) -> dict[str, Any]:
     rows, verdicts = [], {}
+    by_scenario: dict[str, dict[str, ClientSamples]] = {}
     for name, found in results.items():
         samples: dict[str, ClientSamples] = found.pop("_samples")
+        by_scenario[name] = samples
         oracle = samples[ORACLE]
         for client, client_samples in samples.items():
             rows.append(client_row(name, client, client_samples, oracle))
@@ -443,12 +445,7 @@ def report(results: dict[str, Any]) -> dict[str, Any]:
     print_table("Conditions", CONDITION_HEADERS, [condition_row(n, f) for n, f in results.items()])
 
     def samples_of(scenario: str, client: str) -> ClientSamples | None:
-        found = results.get(scenario)
-        if found is None:
-            return None
-        stats = found["clients"][client]
-        errors = ClientSamples(errors=[us / 1000 for us in stats.get("errors_us", [])])
-        return errors
+        return by_scenario.get(scenario, {}).get(client)
 
     targets = []
     ex80, or80 = samples_of("net80", EXECUTOR), samples_of("net80", ORACLE)
