@@ -14,7 +14,14 @@ from benchmarks._precision_stats import (
     verdict,
     within_of_oracle,
 )
-from benchmarks.precision import OPTION_SPACING_NS, OPTION_START_NS, SCENARIOS
+from benchmarks.precision import (
+    EXECUTOR,
+    OPTION_SPACING_NS,
+    OPTION_START_NS,
+    ORACLE,
+    SCENARIOS,
+    report,
+)
 
 MS = 1_000_000
 
@@ -71,3 +78,33 @@ def test_a_round_leaves_room_for_probes_and_for_the_move_to_bidding(name: str) -
     assert scenario.rtt_max_ms() < OPTION_START_NS / MS
     # The oracle fires before the executor settles (close + 0.1 s): their work never overlaps.
     assert OPTION_START_NS + (len(OPTIONS) + 1) * OPTION_SPACING_NS < 1_100 * MS
+
+
+def _found(samples: dict[str, ClientSamples], memory: int = 1769) -> dict[str, object]:
+    return {
+        "_samples": samples, "proxy": {"late_p50_ms": 0.0, "late_p99_ms": 0.5},
+        "cpu_stat": {"nr_periods": 10, "nr_throttled": 0}, "link": "x", "memory_mb": memory,
+        "vcpus": 1.0, "rounds": 1, "oracle_send_late_ms": [0.1], "round_trips_ms": [[40.0]],
+    }  # fmt: skip
+
+
+def test_the_report_judges_each_target_from_the_samples() -> None:
+    def clients(executor: list[float], oracle: list[float]) -> dict[str, ClientSamples]:
+        found = {o.name: ClientSamples(errors=[0.0]) for o in OPTIONS}
+        found[EXECUTOR] = ClientSamples(errors=executor)
+        found[ORACLE] = ClientSamples(errors=oracle)
+        return found
+
+    results = {
+        "net80": _found(clients([14.0], [10.0])),  # 4 ms over the oracle: missed
+        "net20": _found(clients([2.0], [1.0])),
+        "cpu1024": _found(clients([3.9], [1.0]), 1024),  # 1.95x the 1 vCPU figure: met
+    }
+    verdicts = report(results)  # type: ignore[arg-type]
+    assert verdicts == {
+        "net80_within_3ms_of_oracle": False, "no_bid_after_close": True,
+        "cpu_0_58_at_most_twice": True,
+    }  # fmt: skip
+    assert results["net80"]["summary"] == {
+        "late_or_missing": 0, "proxy_late_p99_ms": 0.5, "throttled_periods": 0
+    }  # fmt: skip
