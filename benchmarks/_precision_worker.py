@@ -3,11 +3,11 @@
 The parent (`precision.py`) puts this process in a cgroup sized like a Lambda memory size, then
 sends one JSON line per order on stdin; each gets one JSON line back on stdout:
 
-- `{"init": {"environment": {...}, "function_name": ...}}`: build the executor as the Lambda
-  does (`build_executor` from `ExecutorSettings` and a `ClientSource`), its eBay base URL being
-  the delay proxy. Answers `{"ready": pid}`.
-- `{"round": {...}}`: run the real executor on one snipe (claim, token, re-read, probes, fire,
-  settle) and, meanwhile, the aiming options (`_aims.OPTIONS`): two connections take eight
+- `{"init": {"environment": {...}, "function_name": ...}}`: build the executor's Lambda app as
+  its entrypoint does (`sniper.executor.app.build(environment)`: settings, AWS clients, eBay),
+  its eBay base URL being the delay proxy. Answers `{"ready": pid}`.
+- `{"round": {...}}`: invoke that app with one snipe's `SnipeDue` event (claim, token, re-read,
+  probes, fire, settle: a whole invocation) and, meanwhile, the aiming options (`_aims.OPTIONS`): two connections take eight
   getBidding probes each, every option computes its lead from that one series and fires its own
   bid with the executor's `fire` on its own warm connection, at its own target (spaced so their
   waits never overlap). Answers what each sent and when.
@@ -29,18 +29,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import msgspec
+
 from benchmarks._aims import OPTIONS, PROBES, pooled
-from sniper.config import ExecutorSettings, load_settings
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe
 from sniper.ebay.wire import WarmConnection
 from sniper.events import SnipeDue
-from sniper.executor.app import BID_RESPONSE_TIMEOUT_S, build_executor
-from sniper.executor.engine import BidExecutor
+from sniper.executor.app import BID_RESPONSE_TIMEOUT_S, build
 from sniper.executor.fire import SEND_MARGIN_NS, fire
 from sniper.executor.prepare import OfferRequests, warm_up
 from sniper.executor.timing import SystemClock
-from sniper.lean.aws import LeanAwsClients
+from sniper.runtime import App, close_app
 
 MAX_BID = Money.parse("25.00", "USD")
 
@@ -106,13 +106,12 @@ async def _options(order: dict[str, Any], api_base: str) -> dict[str, Any]:
             await connection.close()
 
 
-async def _round(executor: BidExecutor, function_name: str, order: dict[str, Any]) -> Any:
-    api_base = order["apiBase"]
-    due = SnipeDue(user_id=order["userId"], bid_id=order["bidId"])
-    result, options = await asyncio.gather(
-        executor.run(due, _Context(function_name)), _options(order, api_base)
+async def _round(app: App, function_name: str, order: dict[str, Any]) -> Any:
+    event = msgspec.to_builtins(SnipeDue(user_id=order["userId"], bid_id=order["bidId"]))
+    answer, options = await asyncio.gather(
+        app(event, _Context(function_name)), _options(order, order["apiBase"])
     )
-    return {"result": result.value, **options}
+    return {"result": answer["result"], **options}
 
 
 async def _serve() -> None:
@@ -129,16 +128,13 @@ async def _serve() -> None:
     first = await read()
     assert first is not None and "init" in first
     init = first["init"]
-    settings = load_settings(ExecutorSettings, init["environment"])
-    clients = LeanAwsClients.for_settings(settings)
-    executor = await build_executor(settings, clients)
+    app = await build(init["environment"])
     answer({"ready": os.getpid()})
     try:
         while (order := await read()) is not None:
-            answer(await _round(executor, init["function_name"], order["round"]))
+            answer(await _round(app, init["function_name"], order["round"]))
     finally:
-        await executor.close()
-        await clients.close()
+        await close_app(app)
 
 
 if __name__ == "__main__":
