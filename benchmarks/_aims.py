@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sniper.executor.aim import HALF_FASTEST, Aim, send_lead_ns
 
 PROBES = 16  # round trips measured per round (two connections, eight each)
+# Never send a bid that could arrive later than this before the close: the executor's own margin.
+SEND_MARGIN_NS = 5_000_000
 
 
 @dataclass(frozen=True)

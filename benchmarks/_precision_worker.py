@@ -12,8 +12,12 @@ sends one JSON line per order on stdin; each gets one JSON line back on stdout:
   bid with the executor's `fire` on its own warm connection, at its own target (spaced so their
   waits never overlap). Answers what each sent and when.
 
-The options go through the executor's own firing code (`OfferRequests`, `warm_up`, `fire`,
-`wait_until`), so what differs between them and the executor is the aim, not the code path.
+The options go through the executor's own pieces (`OfferRequests`, `warm_up`, `wait_until`, the
+warm connection's one write), so what differs between them and the executor is the aim, not the
+code path. They skip `fire`'s retries: a first attempt is what is measured.
+
+Its stdout carries the answers only: whatever else writes to stdout (the executor's JSON logs, as
+on Lambda) goes to stderr.
 """
 
 from __future__ import annotations
@@ -31,15 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import msgspec
 
-from benchmarks._aims import OPTIONS, PROBES, pooled
+from benchmarks._aims import OPTIONS, PROBES, SEND_MARGIN_NS, pooled
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe
+from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
 from sniper.events import SnipeDue
 from sniper.executor.app import BID_RESPONSE_TIMEOUT_S, build
-from sniper.executor.fire import SEND_MARGIN_NS, fire
 from sniper.executor.prepare import OfferRequests, warm_up
-from sniper.executor.timing import SystemClock
+from sniper.executor.timing import SystemClock, wait_until
 from sniper.runtime import App, close_app
 
 MAX_BID = Money.parse("25.00", "USD")
@@ -86,18 +90,18 @@ async def _options(order: dict[str, Any], api_base: str) -> dict[str, Any]:
         round_trips = pooled([warms[0].round_trips_ns, warms[1].round_trips_ns])
 
         async def shoot(index: int) -> dict[str, Any]:
-            option, item = OPTIONS[index], items[index]
+            option, item, request = OPTIONS[index], items[index], requests[index]
             lead = option.lead_ns(round_trips, offset_ns=item["offsetNs"], margin_ns=SEND_MARGIN_NS)
-
-            async def same_token() -> str:
-                return token
-
-            shot = await fire(
-                requests[index], clock=SystemClock(),
-                send_at_ns=item["targetNs"] - lead, close_ns=item["closeNs"], latency_ns=lead,
-                refresh_token=same_token,
-            )  # fmt: skip
-            return {"leadNs": lead, "sentNs": shot.sent_ns, "outcome": shot.outcome.value}
+            clock = SystemClock()
+            await wait_until(clock, item["targetNs"] - lead)
+            # The executor's guard: no bid that could arrive after close - margin.
+            if clock.now_ns() + lead + SEND_MARGIN_NS >= item["closeNs"]:
+                return {"leadNs": lead, "sentNs": None, "status": "too late"}
+            try:
+                response = await request.connection.send(request.place)
+            except EbayUnavailable as error:
+                return {"leadNs": lead, "sentNs": None, "status": str(error)}
+            return {"leadNs": lead, "sentNs": response.sent_ns, "status": response.status}
 
         shots = await asyncio.gather(*(shoot(i) for i in range(len(items))))
         return {"roundTrips": round_trips, "shots": shots}
@@ -114,7 +118,7 @@ async def _round(app: App, function_name: str, order: dict[str, Any]) -> Any:
     return {"result": answer["result"], **options}
 
 
-async def _serve() -> None:
+async def _serve(replies: Any) -> None:
     loop = asyncio.get_running_loop()
 
     async def read() -> dict[str, Any] | None:
@@ -122,8 +126,8 @@ async def _serve() -> None:
         return json.loads(line) if line.strip() else None
 
     def answer(payload: Any) -> None:
-        sys.stdout.write(json.dumps(payload) + "\n")
-        sys.stdout.flush()
+        replies.write(json.dumps(payload) + "\n")
+        replies.flush()
 
     first = await read()
     assert first is not None and "init" in first
@@ -137,5 +141,13 @@ async def _serve() -> None:
         await close_app(app)
 
 
+def _answers_only_on_stdout() -> Any:
+    """A stream on the real stdout for the answers; fd 1 itself then points at stderr."""
+    replies = os.fdopen(os.dup(1), "w")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    return replies
+
+
 if __name__ == "__main__":
-    asyncio.run(_serve())
+    asyncio.run(_serve(_answers_only_on_stdout()))

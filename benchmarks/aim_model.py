@@ -26,11 +26,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._aims import OPTIONS, PROBES
+from benchmarks._aims import OPTIONS, PROBES, SEND_MARGIN_NS
 from benchmarks._common import percentile, print_table, summary, write_result
 from benchmarks._link import Leg, Link
 from benchmarks.precision import OFFSET_NS, SCENARIOS
-from sniper.executor.fire import SEND_MARGIN_NS
 
 SERVER_NS = 500_000  # eBay's (the simulator's) time to answer a getBidding
 ORACLE = "oracle"

@@ -74,8 +74,10 @@ from benchmarks.executor_timing import (
     make_bidders,
     new_snipe,
 )
+from sniper.aws_clients import AwsClients
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
+from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth
 from sniper.ebay.offer import (
     bidding_path,
@@ -84,8 +86,6 @@ from sniper.ebay.offer import (
     place_proxy_bid_path,
 )
 from sniper.ebay.wire import WarmConnection
-from sniper.lean.aws import LeanAwsClients
-from sniper.lean.ebay_http import LeanEbayHttp
 from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
@@ -359,9 +359,9 @@ async def measure(
     aws.ebay_base_url = sim_url
     functions = NotificationSink(aws)
     await functions.start()
-    setup = LeanAwsClients(region=aws.region, endpoint_url=aws.endpoint)
+    setup = AwsClients(region=aws.region, endpoint_url=aws.endpoint)
     http = aiohttp.ClientSession(base_url=sim_url)
-    eb_http = LeanEbayHttp()
+    eb_http = EbayHttp()
     try:
         dynamodb = await setup.get("dynamodb")
         users = UsersRepository(DynamoTable(dynamodb, aws.refs["UsersTable"]))
