@@ -80,6 +80,20 @@ def pin(process: subprocess.Popen[str], cpus: set[int]) -> None:
         os.sched_setaffinity(process.pid, cpus)
 
 
+def realtime(process: subprocess.Popen[str]) -> bool:
+    """Run a child under SCHED_FIFO (Linux, root); False where that is not allowed.
+
+    For the children that stand for eBay and the internet (the simulator, the delay proxy): on a
+    shared machine their own scheduling delays would otherwise land in every client's error,
+    the oracle's included. They sleep between requests, so they take little from anyone else.
+    """
+    try:
+        os.sched_setscheduler(process.pid, os.SCHED_FIFO, os.sched_param(1))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
 def start_simulator() -> tuple[Child, str]:
     """`python -m sniper.ebaysim --port 0` with the local app credentials; (child, base URL)."""
     child = _spawn(

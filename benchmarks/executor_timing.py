@@ -1,7 +1,8 @@
 """Firing error of the bid executor against the eBay simulator on loopback, next to the floor.
 
-The error of a snipe is when its bid arrived at the simulator (the bid log's `arrivedNs`, stamped
-first thing in the simulator's request middleware) minus its target instant (close - offset).
+The error of a snipe is when its bid arrived at the simulator (the bid log's `arrivedNs`: the
+kernel's receive timestamp of the request, see sniper/ebaysim/server.py) minus its target instant
+(close - offset).
 Each wave puts `c` snipes on `c` auctions with the SAME target instant (the worst case, and a
 common one: eBay closes on whole seconds and most users keep the default offset) and runs the
 real executor for each (`build_executor`, the code path a Lambda runs: claim through DynamoDB on
@@ -83,7 +84,9 @@ from sniper.vault import TokenVault
 
 OFFSET_S = 0.5  # the smallest offset a user may choose: the shortest wait for the settle
 MAX_BID = Money.parse("25.00", "USD")
-TARGETS_MS = {1: 2.0, 100: 25.0}  # p99 targets from the design card
+# p99 targets: the design card's at 1; at 100, the precision issue's 10 ms (was 25 ms), once the
+# simulator stamps arrivals when they land rather than when its one loop gets to them.
+TARGETS_MS = {1: 2.0, 100: 10.0}
 FULL_WAVES = {1: 100, 10: 20, 100: 3}
 QUICK_WAVES = {1: 5, 10: 2, 100: 1}
 

@@ -2,7 +2,8 @@
 
 Each runs in its own interpreter (a fresh process: no state or imports shared between them) and
 writes its JSON to benchmarks/results/. The full run takes about seven and a half minutes on a
-2-core machine (438 s in the published run); `--quick` is a smoke run of about a minute that
+2-core machine (438 s in the published run) without precision.py, whose full run adds about 45
+minutes (seven scenarios of 60 rounds); `--quick` is a smoke run of a few minutes that
 leaves the published results alone.
 
     python benchmarks/run_all.py [--quick] [--only executor_timing,api_latency]
@@ -22,6 +23,10 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "cold_start": ([], ["--runs", "2"]),
     "executor_timing": ([], ["--quick"]),
     "api_latency": ([], ["--quick"]),
+    "aim_model": ([], ["--trials", "2000"]),
+    "precision": ([], ["--quick"]),
+    # A model: it reads the precision results to know which memory sizes meet the targets.
+    "cost": ([], ["--precision", str(HERE / "results" / "precision_quick.json")]),
 }
 
 
