@@ -37,13 +37,13 @@ from sniper.ebay.browse import Item
 from sniper.ebay.errors import EbayAppNotApproved, EbayError, ItemNotFound
 from sniper.ebay.wire import WarmConnection
 from sniper.events import LinkNeedsRenewal, SnipeDue
-from sniper.executor import settle
+from sniper.executor import aim, settle
 from sniper.executor.claim import Claim, LeaseLost, Refusal, acquire, peek
 from sniper.executor.fire import MAX_ATTEMPTS, Shot, Verdict, fire
 from sniper.executor.groups import resolve_group
 from sniper.executor.prepare import OfferRequests, check_item, ours, warm_up
 from sniper.executor.steps import Step, StepHook
-from sniper.executor.timing import Clock, SystemClock, one_way_latency_ns
+from sniper.executor.timing import Clock, SystemClock
 from sniper.metrics import SniperMetrics
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
@@ -53,6 +53,8 @@ from sniper.storage.snipes import SnipesRepository
 log = logging.getLogger(__name__)
 S = SnipeStatus
 T = TypeVar("T")
+# Between preparing and firing, a probe this often (aim.RECOMMENDED_PROBES in all, about).
+PROBE_INTERVAL_S = 0.5
 
 
 class ItemReader(Protocol):
@@ -100,10 +102,20 @@ class Hooks:
 
 @dataclass
 class Ready:
-    """What a snipe needs to fire at once: a token, a warm connection, the latency estimate."""
+    """What a snipe needs to fire at once: a token, a warm connection, and the round trips of
+    the probes sent on it (oldest first), from which the bid is aimed (sniper/executor/aim.py)."""
 
     requests: OfferRequests
-    latency_ns: int
+    round_trips_ns: list[int] = field(default_factory=list)
+
+    def lead_ns(self, snipe: Snipe, timing: Timing) -> int:
+        """How long before its target the bid leaves: the estimated one-way latency."""
+        return aim.send_lead_ns(
+            self.round_trips_ns,
+            offset_ns=round(snipe.offset_seconds * NS_PER_S),
+            margin_ns=timing.send_margin_ms * NS_PER_MS,
+            aim=aim.RECOMMENDED,
+        )
 
 
 @dataclass
@@ -339,7 +351,7 @@ class BidExecutor:
             return None
         if warm.unauthorized or not warm.round_trips_ns:
             return None
-        return Ready(requests, one_way_latency_ns(warm.round_trips_ns))
+        return Ready(requests, list(warm.round_trips_ns))
 
     # ------------------------------------------------------------------ the flow
     async def _work(self, run: _Run) -> None:
@@ -479,7 +491,7 @@ class BidExecutor:
         if run.ready is not None:
             await run.ready.requests.connection.close()
         requests = OfferRequests(self.connect(), run.snipe, token)
-        run.ready = Ready(requests, 0)  # so the connection is closed however this ends
+        run.ready = Ready(requests)  # so the connection is closed however this ends
         warm = await warm_up(requests, self.config.probes)
         if warm.unauthorized:
             try:
@@ -488,7 +500,20 @@ class BidExecutor:
                 await self._link_broken(run)
                 return None
             warm = await warm_up(requests, self.config.probes)
-        return Ready(requests, one_way_latency_ns(warm.round_trips_ns))
+        return Ready(requests, list(warm.round_trips_ns))
+
+    async def _refine_aim(self, run: _Run, ready: Ready, until_ns: int) -> None:
+        """Probe every `PROBE_INTERVAL_S` until `until_ns`: each probe keeps the connection warm
+        and adds a round trip, so the bid is aimed with recent, spread-out samples (probes sent
+        back to back share their queueing; aim.py)."""
+        interval_ns = round(PROBE_INTERVAL_S * NS_PER_S)
+        while self.clock.now_ns() + interval_ns < until_ns:
+            await run.claim.pause_until(self.clock.now_ns() + interval_ns)
+            try:
+                _, round_trip = await ready.requests.bidding()
+            except (EbayError, UpstreamUnavailable):
+                continue  # a failed probe costs its sample only
+            ready.round_trips_ns.append(round_trip)
 
     async def _fire(
         self,
@@ -499,7 +524,11 @@ class BidExecutor:
         max_attempts: int | None = None,
     ) -> None:
         claim = run.claim
-        send_at = max(instants.send_ns(run.target_ns, ready.latency_ns), self.clock.now_ns())
+        if move_to_bidding:
+            provisional = instants.send_ns(run.target_ns, ready.lead_ns(run.snipe, self.timing))
+            await self._refine_aim(run, ready, instants.bidding_ns(provisional, self.timing))
+        latency_ns = ready.lead_ns(run.snipe, self.timing)
+        send_at = max(instants.send_ns(run.target_ns, latency_ns), self.clock.now_ns())
         if move_to_bidding:
             await claim.pause_until(instants.bidding_ns(send_at, self.timing))
             await self._step(Step.BEFORE_FIRE, run.snipe)
@@ -515,14 +544,14 @@ class BidExecutor:
             clock=self.clock,
             send_at_ns=send_at,
             close_ns=run.close_ns,
-            latency_ns=ready.latency_ns,
+            latency_ns=latency_ns,
             refresh_token=lambda: self._refresh(run),
             may_send=claim.holds,
             max_attempts=max_attempts or self.config.max_attempts,
             timing=self.timing,
             on_first_send=self.hooks.sent,
         )
-        run.timing = self._report(run, shot, ready.latency_ns)
+        run.timing = self._report(run, shot, latency_ns)
         log.info(
             "snipe %s fired: %s after %d attempt(s)",
             run.snipe.bid_id,
@@ -597,7 +626,8 @@ class BidExecutor:
             await self._tell_placed(run)
             await self._settle(run, placed=True)
             return
-        if not instants.can_send(self.clock.now_ns(), ready.latency_ns, run.close_ns, self.timing):
+        latency_ns = ready.lead_ns(run.snipe, self.timing)
+        if not instants.can_send(self.clock.now_ns(), latency_ns, run.close_ns, self.timing):
             # Too late to send; whether the predecessor's bid landed, eBay says after the close.
             await self._settle(run, placed=False, failure=FailureReason.TOO_LATE)
             return
@@ -619,7 +649,7 @@ class BidExecutor:
         ready = run.ready
         if ready is None:
             token = await self._token_for_settle(run)
-            ready = Ready(OfferRequests(self.connect(), run.snipe, token), 0)
+            ready = Ready(OfferRequests(self.connect(), run.snipe, token))
             run.ready = ready
         wanted = instants.settle_deadline_ns(run.close_ns, self.timing)
         give_up = min(wanted, run.deadline_ns)

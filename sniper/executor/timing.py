@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from typing import Protocol
 
 NS_PER_MS = 1_000_000
@@ -51,14 +50,3 @@ async def wait_until(clock: Clock, target_ns: int) -> int:
             while now < target_ns:  # the last millisecond: spin
                 now = clock.now_ns()
             return now - target_ns
-
-
-def one_way_latency_ns(round_trips_ns: Sequence[int]) -> int:
-    """Half the fastest round trip: the estimate the bid is aimed with (0 without samples).
-
-    The fastest, not the median: queueing (at eBay, or behind other snipes' probes) only ever
-    adds to a round trip, and an inflated estimate sends the bid early by the excess.
-    """
-    if not round_trips_ns:
-        return 0
-    return min(round_trips_ns) // 2

@@ -11,7 +11,7 @@ from sniper.domain.snipe import BidGroup, SkipReason, SnipeStatus
 from sniper.ebay.browse import Item
 from sniper.executor.groups import GroupVerdict, group_verdict
 from sniper.executor.prepare import check_item
-from sniper.executor.timing import NS_PER_MS, NS_PER_S, one_way_latency_ns, wait_until
+from sniper.executor.timing import NS_PER_MS, NS_PER_S, wait_until
 from tests.factories import make_snipe
 
 NOW_MS = 1_700_000_000_000
@@ -68,20 +68,17 @@ async def test_wait_until_in_the_past_returns_at_once() -> None:
     assert clock.sleeps == []
 
 
-async def test_wait_until_with_the_real_clock_lands_within_a_millisecond() -> None:
+async def test_wait_until_with_the_real_clock_never_returns_early() -> None:
+    """How precisely it lands is a benchmark's claim (benchmarks/executor_timing.py); here only
+    what must hold on any machine, however loaded: never early, and not absurdly late."""
     from sniper.executor.timing import SystemClock
 
     clock = SystemClock()
     target = clock.now_ns() + 30 * NS_PER_MS
     late = await wait_until(clock, target)
-    assert 0 <= late < NS_PER_MS
+    assert late >= 0 and clock.now_ns() >= target
+    assert late < 1 * NS_PER_S
     await asyncio.sleep(0)
-
-
-def test_latency_is_half_the_median_round_trip() -> None:
-    assert one_way_latency_ns([]) == 0
-    assert one_way_latency_ns([10, 2_000, 12]) == 5  # a queued probe does not skew the aim
-    assert one_way_latency_ns([8, 4]) == 2
 
 
 def test_a_live_auction_within_the_max_goes_ahead() -> None:
