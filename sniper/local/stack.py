@@ -1,7 +1,8 @@
 """The local stack: every piece that stands in for AWS and eBay, started and stopped together.
 
 In order: the local AWS (moto, built from template.yaml), the eBay simulator, the Postmark sink,
-the local Lambda runtime with its Invoke API, the local scheduler, and the API gateway. The functions are pointed at the simulator and the sink before any
+the local Lambda runtime with its Invoke API, the AWS fault proxy (when asked for), the local
+scheduler, and the API gateway. The functions are pointed at the simulator and the sink before any
 of them is built. A demo user is created in the local user pool so the API can be called at once
 (`sign_in` gives its tokens).
 
@@ -10,6 +11,7 @@ asynchronous invocation is retried after ~60 s and ~120 s (`StackOptions.retry_t
 calls run concurrently in containers of their own, the scheduler fires every schedule. For tests:
     StackOptions(process_functions={"BidExecutorFunction"})  # killable executor containers
     stack.functions.kill_at(Step.SENT, bid_id=...)           # see sniper.local.crashes
+    StackOptions(aws_faults=True); stack.aws_faults.add("dynamodb", "PutItem", error=...)
     StackOptions(retry_timing=RetryTiming.fast(why="..."))   # only with a reason
 """
 
@@ -34,6 +36,8 @@ from sniper.config import BidManagementSettings, load_settings
 from sniper.ebaysim import SimConfig, SimulatorServer
 from sniper.local.async_retries import RetryTiming
 from sniper.local.aws import ACCOUNT_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
+from sniper.local.aws_faults import AwsFaults
+from sniper.local.aws_proxy import AwsFaultProxy
 from sniper.local.gateway import LocalGateway, RouteTable
 from sniper.local.jwt_auth import JwtAuthorizer
 from sniper.local.lambdas import LocalFunctions
@@ -79,6 +83,8 @@ class StackOptions:
     # Functions (logical ids) run in process containers, which can be killed with no cleanup;
     # the others run in-process (see sniper.local.containers).
     process_functions: frozenset[str] = DEFAULT_PROCESS_FUNCTIONS
+    # Put the AWS fault proxy between the functions and AWS (`LocalStack.aws_faults`).
+    aws_faults: bool = False
     # Per function (logical id): environment variables set over template.yaml's (LOCAL_TIMING).
     function_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -102,6 +108,7 @@ class LocalStack:
         self.functions: LocalFunctions | None = None
         self.scheduler: LocalScheduler | None = None
         self.gateway: LocalGateway | None = None
+        self.aws_proxy: AwsFaultProxy | None = None
         self.api_url: str | None = None
         self._exit = AsyncExitStack()
 
@@ -161,6 +168,14 @@ class LocalStack:
         self._exit.push_async_callback(functions.stop)
         if options.retry_timing != RetryTiming.aws():
             log.warning("asynchronous retries are not AWS's: %s", options.retry_timing.describe())
+
+        if options.aws_faults:
+            assert functions.url is not None
+            proxy = AwsFaultProxy(aws_endpoint=aws.endpoint, lambda_endpoint=functions.url)
+            await proxy.start(options.host)
+            self.aws_proxy = proxy
+            self._exit.push_async_callback(proxy.stop)
+            functions.aws_proxy_url = proxy.url
 
         await self._start_scheduler(aws, functions)
 
@@ -232,13 +247,22 @@ class LocalStack:
         )
 
     # ------------------------------------------------------------------ tests
+    @property
+    def aws_faults(self) -> AwsFaults:
+        """The AWS fault proxy's rules (StackOptions(aws_faults=True))."""
+        if self.aws_proxy is None:
+            raise RuntimeError("no AWS fault proxy: start the stack with aws_faults=True")
+        return self.aws_proxy.faults
+
     async def reset(self) -> None:
-        """Empty the tables, the schedules, the simulator and the mailbox, forget kill plans,
-        and retire the warm function containers; users in the pool stay.
+        """Empty the tables, the schedules, the simulator and the mailbox, forget kill plans and
+        AWS faults, and retire the warm function containers; users in the pool stay.
 
         Asynchronous invocations still running (a previous test's) finish first, so none of
         them writes into the next test's clean tables; those waiting for a retry are dropped.
         """
+        if self.aws_proxy is not None:
+            self.aws_proxy.faults.clear()
         if self.functions is not None:
             self.functions.crashes.plans.clear()  # nothing more is killed
             await self.functions.discard_pending()
@@ -270,6 +294,8 @@ class LocalStack:
             "retryTiming": self.options.retry_timing.describe(),
             "processFunctions": sorted(self.options.process_functions),
         }
+        if self.aws_proxy is not None:
+            described["awsFaultProxyUrl"] = self.aws_proxy.url
         if self.functions is not None:
             described["snipeTiming"] = self._snipe_timing(aws, self.functions)
         if self.options.demo_user:
