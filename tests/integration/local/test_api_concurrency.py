@@ -74,3 +74,4 @@ async def test_interleaved_requests_each_get_their_own_answer(
         assert profile["userId"] == users[index].user_id
         assert profile["name"] == f"Renamed {index}"
     assert functions.pool.peak_busy["UserManagementFunction"] == calls
+    assert len(clean_stack.aws_faults.injected) >= calls  # the holds did apply

@@ -24,6 +24,8 @@ from sniper.local.aws import LocalAws
 from sniper.local.aws_proxy import ADMIN_PATH, AwsFaultProxy
 from sniper.local.lambdas import LocalFunctions
 from sniper.local.serving import serve
+from sniper.local.stack import LocalStack
+from tests.fixtures.stack import ApiUserFactory
 
 
 class CountingFunctions(LocalFunctions):
@@ -311,3 +313,21 @@ async def test_requests_reach_aws_with_the_host_they_were_signed_with() -> None:
     auth = SigV4Auth(credentials, "dynamodb", "us-east-1")
     signature = auth.signature(auth.string_to_sign(check, auth.canonical_request(check)), check)
     assert headers["Authorization"].endswith(f"Signature={signature}")
+
+
+async def test_the_stacks_functions_reach_aws_through_the_proxy(
+    clean_stack: LocalStack, api_user: ApiUserFactory
+) -> None:
+    assert clean_stack.functions is not None and clean_stack.aws_proxy is not None
+    for function in ("UserManagementFunction", "BidExecutorFunction"):
+        env = clean_stack.functions.environment(function)
+        assert env["AWS_ENDPOINT_URL"] == env["LAMBDA_ENDPOINT_URL"] == clean_stack.aws_proxy.url
+    user = await api_user()
+    clean_stack.aws_faults.add(
+        "dynamodb", "GetItem", error="ProvisionedThroughputExceededException", count=2
+    )
+    async with user.client.get("/users/profile") as response:
+        assert response.status == 200, await response.text()
+        assert (await response.json())["userId"] == user.user_id
+    assert len(clean_stack.aws_faults.injected) == 2
+    assert clean_stack.aws_faults.calls[("dynamodb", "GetItem")] >= 3
