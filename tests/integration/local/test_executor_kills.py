@@ -15,32 +15,18 @@ from typing import Any
 import pytest_asyncio
 
 from sniper.executor.steps import Step
-from sniper.local.async_retries import RetryTiming
 from sniper.local.lambdas import AsyncEvent, LocalFunctions
-from sniper.local.stack import LocalStack, StackOptions
-from tests.fixtures.stack import ApiUser, link_ebay, make_api_user, sim_call
+from sniper.local.stack import LocalStack
+from tests.fixtures.stack import ApiUser, link_ebay, make_api_user, short_clock_options, sim_call
 
 EXECUTOR = "BidExecutorFunction"
-# The executor on a short clock: a 1.5 s lease instead of 30 s (20x), auctions of seconds.
-FAST_EXECUTOR = {
-    "LEASE_SECONDS": "1.5",
-    "SETTLE_GRACE_SECONDS": "0.3",
-    "PREPARE_LEAD_SECONDS": "1.5",
-    "SETTLE_TIMEOUT_SECONDS": "10",
-}
-# Lambda's retries on the same 20x clock (3 s and 6 s; a 300 s event age is 15 s), so a retry
-# meets the dead executor's lease as it would deployed: expired.
-SCALED = RetryTiming.scaled(20, why="the executor's lease is 20x shorter here; so are the retries")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def kill_stack() -> AsyncIterator[LocalStack]:
-    options = StackOptions(
-        api_port=0,
-        stack_name=f"sniper-kill-{secrets.token_hex(3)}",
-        retry_timing=SCALED,
-        function_overrides={EXECUTOR: FAST_EXECUTOR},
-        demo_user=False,
+    options = short_clock_options(
+        f"sniper-kill-{secrets.token_hex(3)}",
+        why="the executor's lease is 20x shorter here; so are Lambda's retries",
     )
     async with LocalStack(options) as stack:
         yield stack
