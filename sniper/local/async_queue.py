@@ -88,6 +88,8 @@ class AsyncEvent:
 
 
 class AsyncQueue:
+    """The events of every function; `put` one and it runs, `drain` waits for them all."""
+
     def __init__(
         self,
         *,

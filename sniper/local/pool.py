@@ -35,7 +35,15 @@ class ContainerPool:
 
     async def acquire(self, function: str) -> Container:
         idle = self._idle.setdefault(function, [])
-        container = idle.pop() if idle else await self._make(function)
+        container: Container | None = None
+        while idle and container is None:
+            warm = idle.pop()
+            if warm.reusable:
+                container = warm
+            else:  # it died while idle (its process was killed from outside)
+                await warm.retire()
+        if container is None:
+            container = await self._make(function)
         busy = self._busy.setdefault(function, set())
         busy.add(container)
         self.peak_busy[function] = max(self.peak_busy.get(function, 0), len(busy))

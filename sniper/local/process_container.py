@@ -223,7 +223,9 @@ def _how_it_ended(code: int) -> str:
 
 
 def _process_environment(function_environment: dict[str, str]) -> dict[str, str]:
-    env = {**os.environ, **function_environment}
+    # Unbuffered, as Lambda's runtime writes each log line out: what a killed container printed
+    # before it died is not lost.
+    env = {**os.environ, **function_environment, "PYTHONUNBUFFERED": "1"}
     # The child imports what this process can (a test template's handlers live in tests/).
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
     return env

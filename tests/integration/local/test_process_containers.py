@@ -125,6 +125,15 @@ async def test_a_timed_out_invocation_is_killed_without_cleanup_and_its_containe
     assert after["pid"] != before["pid"]
 
 
+async def test_a_container_that_died_while_idle_is_replaced(functions: LocalFunctions) -> None:
+    before = await functions.invoke(PROCESS, {"respond": "whoami"})
+    [idle] = functions.pool.idle(PROCESS)
+    os.kill(before["pid"], signal.SIGKILL)  # from outside the runtime: the OOM killer, say
+    await _until(lambda: not idle.reusable, "the runtime saw it die")
+    after = await functions.invoke(PROCESS, {"respond": "whoami"})
+    assert after["pid"] != before["pid"]
+
+
 async def test_killed_now_the_invocation_fails_as_a_crash_and_its_retry_runs_in_a_new_one(
     functions: LocalFunctions, tmp_path: Path
 ) -> None:
