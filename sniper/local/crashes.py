@@ -6,9 +6,9 @@ any) makes the runtime SIGKILL the container instead: the kill lands exactly at 
 nothing in the dying process runs after it (no finally block, no lease release, no heartbeat).
 
     functions.kill_at(Step.SENT, bid_id=snipe.bid_id)        # once, the next time it is reached
-    reached = await functions.steps.wait_for(lambda s: s.step is Step.WAITING)
-    await functions.kill_now("BidExecutorFunction", bid_id=snipe.bid_id)
-    [kill] = await functions.kills.wait_for(lambda k: k.bid_id == snipe.bid_id)
+    await functions.reached(Step.WAITING, bid_id=snipe.bid_id)
+    functions.kill_now("BidExecutorFunction", bid_id=snipe.bid_id)   # wherever it is now
+    kill = await functions.killed(bid_id=snipe.bid_id)
 
 What was reached and what was killed, and when, are kept in `steps` and `kills`.
 """

@@ -15,8 +15,9 @@ unchanged. Like Lambda:
 
     functions = LocalFunctions(aws, process_functions={"BidExecutorFunction"})
     functions.kill_at(Step.SENT, bid_id=bid_id)              # the next time it gets there
+    await functions.reached(Step.WAITING, bid_id=bid_id)
     functions.kill_now("BidExecutorFunction", bid_id=bid_id)  # wherever it is
-    [kill] = await functions.kills.wait_for(lambda k: k.bid_id == bid_id)
+    kill = await functions.killed(bid_id=bid_id)
     [event] = functions.async_events.matching(lambda e: e.bid_id == bid_id)
     await event.finished(timeout_s=400)   # retried at ~60 s and ~120 s, or given up
 """
@@ -241,6 +242,24 @@ class LocalFunctions:
                 continue
             kills.append(self._kill(container, invocation.request_id, invocation.bid_id, None))
         return kills
+
+    async def reached(
+        self, step: Step | str, *, bid_id: str | None = None, timeout_s: float = 30.0
+    ) -> StepReached:
+        """The first time an executor reached `step` (for `bid_id`), waiting for it if need be."""
+        wanted = Step(step)
+        [reached] = await self.steps.wait_for(
+            lambda s: s.step is wanted and (bid_id is None or s.bid_id == bid_id),
+            timeout_s=timeout_s,
+        )
+        return reached
+
+    async def killed(self, *, bid_id: str | None = None, timeout_s: float = 30.0) -> Kill:
+        """The first kill (of an invocation about `bid_id`), waiting for it if need be."""
+        [kill] = await self.kills.wait_for(
+            lambda k: bid_id is None or k.bid_id == bid_id, timeout_s=timeout_s
+        )
+        return kill
 
     @property
     def steps(self) -> Journal[StepReached]:

@@ -103,7 +103,7 @@ async def test_killed_at_sent_the_retry_settles_without_bidding_again(
     plan = functions.kill_at(Step.SENT, bid_id=bid_id)  # seconds away: the bid leaves at the end
 
     event = await _executor_event(functions, bid_id)
-    [kill] = await functions.kills.wait_for(lambda k: k.bid_id == bid_id, timeout_s=30)
+    kill = await functions.killed(bid_id=bid_id)
     await event.finished(timeout_s=40)
 
     assert (kill.step, plan.used) == (Step.SENT, 1)
@@ -124,7 +124,7 @@ async def test_killed_while_it_waits_the_retry_takes_over_and_lands(
     functions = _functions(stack)
     bid_id, auction = await _snipe(stack, user, ends_in=12)
     event = await _executor_event(functions, bid_id)
-    await functions.steps.wait_for(lambda s: s.bid_id == bid_id and s.step is Step.CLAIMED)
+    await functions.reached(Step.CLAIMED, bid_id=bid_id)
 
     # Claimed, then asleep towards its instant: killed there, its lease left behind.
     [kill] = functions.kill_now(EXECUTOR, bid_id=bid_id)
@@ -146,7 +146,7 @@ async def test_killed_in_its_last_minute_the_retry_comes_after_the_close(
     bid_id, auction = await _snipe(stack, user, ends_in=8)
     functions.kill_at(Step.BEFORE_FIRE, bid_id=bid_id)  # a second before the bid would leave
     event = await _executor_event(functions, bid_id)
-    [kill] = await functions.kills.wait_for(lambda k: k.bid_id == bid_id, timeout_s=30)
+    kill = await functions.killed(bid_id=bid_id)
     await event.finished(timeout_s=40)
 
     close_ns = auction["endNs"]
