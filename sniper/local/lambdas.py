@@ -228,15 +228,14 @@ class LocalFunctions:
     ) -> KillPlan:
         """SIGKILL `function`'s container when its executor reaches `step` (for `bid_id`, or any
         snipe), `times` times (None: every time). The kill counts as a failed invocation."""
-        self._require_process(function)
-        return self.crashes.add(KillPlan(function, Step(step), bid_id, times))
+        logical_id = self._require_process(function)
+        return self.crashes.add(KillPlan(logical_id, Step(step), bid_id, times))
 
     def kill_now(self, function: str = EXECUTOR, *, bid_id: str | None = None) -> list[Kill]:
         """SIGKILL every container of `function` running an invocation (about `bid_id`, if
         given), wherever it is."""
-        self._require_process(function)
         kills = []
-        for container in self.pool.busy(function):
+        for container in self.pool.busy(self._require_process(function)):
             invocation = container.current
             if invocation is None or (bid_id is not None and invocation.bid_id != bid_id):
                 continue
@@ -269,12 +268,15 @@ class LocalFunctions:
     def kills(self) -> Journal[Kill]:
         return self.crashes.kills
 
-    def _require_process(self, function: str) -> None:
-        if self.kind_of(self.logical_id(function)) is not ContainerKind.PROCESS:
+    def _require_process(self, function: str) -> str:
+        """`function`'s logical id, if its containers can be killed."""
+        logical_id = self.logical_id(function)
+        if self.kind_of(logical_id) is not ContainerKind.PROCESS:
             raise ValueError(
                 f"{function} runs in in-process containers, which cannot be killed: name it in "
                 "process_functions (StackOptions.process_functions)"
             )
+        return logical_id
 
     def _on_step(self, container: ProcessContainer, report: StepReport) -> bool:
         """A process container's executor reached a step: go on, unless a plan kills it here."""

@@ -22,34 +22,22 @@ from botocore.credentials import Credentials
 from sniper.aws_clients import AwsClients
 from sniper.local.aws import LocalAws
 from sniper.local.aws_proxy import ADMIN_PATH, AwsFaultProxy
-from sniper.local.lambdas import LocalFunctions
 from sniper.local.serving import serve
 from sniper.local.stack import LocalStack
 from tests.fixtures.stack import ApiUserFactory
-
-
-class CountingFunctions(LocalFunctions):
-    """Lambda's asynchronous invoke, recorded and not run (what arrives is the point here)."""
-
-    def __init__(self, aws: LocalAws) -> None:
-        super().__init__(aws)
-        self.received: list[Any] = []
-
-    def invoke_async(self, name_or_arn: str, event: Any) -> None:
-        self.logical_id(name_or_arn)
-        self.received.append(event)
+from tests.integration.local.recording_functions import RecordingFunctions
 
 
 @pytest.fixture
-async def functions(local_aws: LocalAws) -> AsyncIterator[CountingFunctions]:
-    runtime = CountingFunctions(local_aws)
+async def functions(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
+    runtime = RecordingFunctions(local_aws)
     await runtime.start()
     yield runtime
     await runtime.stop()
 
 
 @pytest.fixture
-async def proxy(local_aws: LocalAws, functions: CountingFunctions) -> AsyncIterator[AwsFaultProxy]:
+async def proxy(local_aws: LocalAws, functions: RecordingFunctions) -> AsyncIterator[AwsFaultProxy]:
     assert functions.url is not None
     proxy = AwsFaultProxy(aws_endpoint=local_aws.endpoint, lambda_endpoint=functions.url)
     await proxy.start()
@@ -128,7 +116,7 @@ async def test_kms_5xx_and_throttling_once_then_passing_succeed(
 
 
 async def test_a_lambda_invoke_refused_429_once_is_retried_and_delivered_once(
-    local_aws: LocalAws, proxy: AwsFaultProxy, clients: AwsClients, functions: CountingFunctions
+    local_aws: LocalAws, proxy: AwsFaultProxy, clients: AwsClients, functions: RecordingFunctions
 ) -> None:
     proxy.faults.add("lambda", "Invoke", error="TooManyRequestsException")
     lambda_client = await clients.get("lambda")
@@ -142,7 +130,7 @@ async def test_a_lambda_invoke_refused_429_once_is_retried_and_delivered_once(
         ("TooManyRequestsException", 429)
     ]
     assert proxy.faults.calls[("lambda", "Invoke")] == 2
-    assert functions.received == [{"type": "test"}]
+    assert functions.received == [("NotificationHandlerFunction", {"type": "test"})]
 
 
 async def test_secrets_manager_503_once_then_passing_succeeds(
@@ -156,7 +144,7 @@ async def test_secrets_manager_503_once_then_passing_succeeds(
 
 
 async def test_faults_that_outlast_the_retries_surface_as_the_typed_errors(
-    local_aws: LocalAws, proxy: AwsFaultProxy, functions: CountingFunctions
+    local_aws: LocalAws, proxy: AwsFaultProxy, functions: RecordingFunctions
 ) -> None:
     # botocore's standard retry mode (3 attempts): the default "legacy" mode gives DynamoDB 10
     # attempts with backoff up to ~25 s, too long to wait out here.

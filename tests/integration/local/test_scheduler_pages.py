@@ -9,33 +9,19 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from sniper.local.aws import LocalAws
-from sniper.local.lambdas import LocalFunctions
 from sniper.local.scheduler import LocalScheduler
+from tests.integration.local.recording_functions import RecordingFunctions
 
 SCHEDULES = 120
 
 
-class CountingFunctions(LocalFunctions):
-    """Lambda's asynchronous invoke, counted and not run (what fires is the point here)."""
-
-    def __init__(self, aws: LocalAws) -> None:
-        super().__init__(aws)
-        self.fired: Counter[str] = Counter()
-
-    def invoke_async(self, name_or_arn: str, event: Any) -> None:
-        self.logical_id(name_or_arn)
-        self.fired[event["bidId"]] += 1
-        return None
-
-
 @pytest.fixture
-async def functions(local_aws: LocalAws) -> AsyncIterator[CountingFunctions]:
-    runtime = CountingFunctions(local_aws)
+async def functions(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
+    runtime = RecordingFunctions(local_aws)
     await runtime.start()
     yield runtime
     await runtime.stop()
@@ -63,7 +49,7 @@ def _create_schedules(aws: LocalAws, count: int, at_s: float) -> list[str]:
 
 @pytest.mark.parametrize("page_size", [None, 7], ids=["service-default", "seven-a-page"])
 async def test_every_pending_schedule_fires_whatever_the_page_size(
-    local_aws: LocalAws, functions: CountingFunctions, page_size: int | None
+    local_aws: LocalAws, functions: RecordingFunctions, page_size: int | None
 ) -> None:
     # Whole seconds: the expression has no finer grain; at least 2 s ahead to create them all.
     due_s = float(int(time.time()) + 3)
@@ -78,7 +64,8 @@ async def test_every_pending_schedule_fires_whatever_the_page_size(
             await scheduler.wait_for_firings(SCHEDULES)
         pages = scheduler.pages_read
 
-    assert functions.fired == Counter({name: 1 for name in names})
+    fired = Counter(event["bidId"] for _, event in functions.received)
+    assert fired == Counter({name: 1 for name in names})
     expected_pages = -(-SCHEDULES // (page_size or 50))
     assert pages >= expected_pages
     # ActionAfterCompletion DELETE: none is left, on any page.
