@@ -8,6 +8,7 @@ The snipes go the whole way: a user linked to the eBay simulator through the API
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest_asyncio
 
 from sniper.executor.steps import Step
+from sniper.local.crashes import Kill
 from sniper.local.lambdas import AsyncEvent, LocalFunctions
 from sniper.local.stack import LocalStack
 from tests.fixtures.stack import ApiUser, link_ebay, make_api_user, short_clock_options, sim_call
@@ -76,11 +78,15 @@ async def _snipe(stack: LocalStack, user: ApiUser, ends_in: float) -> tuple[str,
     return created["bidId"], auction
 
 
-async def _executor_event(functions: LocalFunctions, bid_id: str) -> AsyncEvent:
-    [event] = await functions.async_events.wait_for(
-        lambda e: e.function == EXECUTOR and e.bid_id == bid_id
-    )
+def _killed_event(functions: LocalFunctions, kill: Kill) -> AsyncEvent:
+    [event] = functions.async_events.matching(lambda e: e.request_id == kill.request_id)
     return event
+
+
+async def _all_done(functions: LocalFunctions) -> None:
+    """Every executor run about the snipe has ended: retries, and any other trigger's run."""
+    async with asyncio.timeout(60):
+        await functions.drain()
 
 
 async def _settled(user: ApiUser, bid_id: str) -> dict[str, Any]:
@@ -102,17 +108,17 @@ async def test_killed_at_sent_the_retry_settles_without_bidding_again(
     bid_id, auction = await _snipe(stack, user, ends_in=8)
     plan = functions.kill_at(Step.SENT, bid_id=bid_id)  # seconds away: the bid leaves at the end
 
-    event = await _executor_event(functions, bid_id)
     kill = await functions.killed(bid_id=bid_id)
-    await event.finished(timeout_s=40)
+    event = _killed_event(functions, kill)
+    await _all_done(functions)
 
     assert (kill.step, plan.used) == (Step.SENT, 1)
     first, retry = event.attempts
     assert first.failure is not None and first.failure.error_type == "Runtime.ExitError"
     assert retry.failure is None and retry.container != first.container
-    # After the kill, the bid was never sent again: the retry asked eBay instead.
+    # After the kill, the bid was never sent again: eBay was asked instead.
     after = [s.step for s in functions.steps if s.bid_id == bid_id and s.at_ns > kill.at_ns]
-    assert Step.SENT not in after and after[-1] is Step.SETTLED
+    assert Step.SENT not in after and Step.SETTLED in after
     assert len(await _bids_by(stack, auction["itemId"], ebay_username)) == 1
     assert (await _settled(user, bid_id))["status"] == "WON"
 
@@ -123,37 +129,36 @@ async def test_killed_while_it_waits_the_retry_takes_over_and_lands(
     user, ebay_username = linked
     functions = _functions(stack)
     bid_id, auction = await _snipe(stack, user, ends_in=12)
-    event = await _executor_event(functions, bid_id)
     await functions.reached(Step.CLAIMED, bid_id=bid_id)
 
-    # Claimed, then asleep towards its instant: killed there, its lease left behind.
-    [kill] = functions.kill_now(EXECUTOR, bid_id=bid_id)
-    await event.finished(timeout_s=40)
+    # Claimed, then asleep towards its instant: killed there (with whatever else runs for this
+    # snipe), its lease left behind.
+    kills = functions.kill_now(EXECUTOR, bid_id=bid_id)
+    await _all_done(functions)
 
-    assert kill.step is None and kill.request_id == event.request_id
-    assert [a.failure is None for a in event.attempts] == [False, True]
+    assert kills and all(kill.step is None for kill in kills)
+    for kill in kills:
+        attempts = _killed_event(functions, kill).attempts
+        assert [attempt.failure is None for attempt in attempts] == [False, True]
     assert len(await _bids_by(stack, auction["itemId"], ebay_username)) == 1
     assert (await _settled(user, bid_id))["status"] == "WON"
 
 
-async def test_killed_in_its_last_minute_the_retry_comes_after_the_close(
+async def test_killed_in_its_last_minute_it_is_retried_only_after_the_close(
     stack: LocalStack, linked: tuple[ApiUser, str]
 ) -> None:
-    """What the issue said no local run could show: Lambda's first retry comes a minute after a
-    crash (3 s on this clock), so an executor that dies in the last minute loses the snipe."""
+    """What the issue said no local run could show: Lambda retries a crash a minute later (3 s
+    on this clock), so an executor that dies in its last minute is retried after the close.
+    Whatever saves such a snipe must be something other than Lambda's retry."""
     user, ebay_username = linked
     functions = _functions(stack)
     bid_id, auction = await _snipe(stack, user, ends_in=8)
     functions.kill_at(Step.BEFORE_FIRE, bid_id=bid_id)  # a second before the bid would leave
-    event = await _executor_event(functions, bid_id)
     kill = await functions.killed(bid_id=bid_id)
-    await event.finished(timeout_s=40)
+    event = _killed_event(functions, kill)
+    await _all_done(functions)
 
     close_ns = auction["endNs"]
     assert len(event.attempts) == 2, event
     assert kill.at_ns < close_ns < event.attempts[1].started_ns, (kill, close_ns, event)
-    assert await _bids_by(stack, auction["itemId"], ebay_username) == []
-    # The snipe is lost. (What it is then called is the executor's business: today the late
-    # retry finds the auction over and records it SKIPPED, AUCTION_ENDED_EARLY.)
-    settled = await _settled(user, bid_id)
-    assert settled["status"] in {"SKIPPED", "FAILED", "LOST"}, settled
+    assert len(await _bids_by(stack, auction["itemId"], ebay_username)) <= 1  # never twice
