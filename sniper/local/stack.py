@@ -8,11 +8,12 @@ of them is built. A demo user is created in the local user pool so the API can b
 
 Where AWS behaves in a way that matters to a snipe, the stack does too, by default: a failed
 asynchronous invocation is retried after ~60 s and ~120 s (`StackOptions.retry_timing`), API
-calls run concurrently in containers of their own, the scheduler fires every schedule. For tests:
-    StackOptions(process_functions={"BidExecutorFunction"})  # killable executor containers
-    stack.functions.kill_at(Step.SENT, bid_id=...)           # see sniper.local.crashes
+calls run concurrently in containers of their own, the bid executor runs in killable process
+containers, the scheduler fires every schedule. For tests:
+    stack.functions.kill_at(Step.SENT, bid_id=...)            # see sniper.local.crashes
+    stack.functions.kill_now("BidExecutorFunction", bid_id=...)
     StackOptions(aws_faults=True); stack.aws_faults.add("dynamodb", "PutItem", error=...)
-    StackOptions(retry_timing=RetryTiming.fast(why="..."))   # only with a reason
+    StackOptions(retry_timing=RetryTiming.scaled(20, why="..."))   # only with a reason
 """
 
 from __future__ import annotations
