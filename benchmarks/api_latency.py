@@ -167,8 +167,7 @@ async def measure(requests: int) -> tuple[dict[str, Any], dict[str, Any]]:
     # tables. Their cost is left out of the numbers with them.
     quiet = {spec.logical_id: {"LOG_LEVEL": "WARNING"} for spec in Template.load().functions()}
     options = StackOptions(
-        api_port=0, stack_name="sniper-bench-api", retry_delay_seconds=0.05,
-        function_overrides=quiet,
+        api_port=0, stack_name="sniper-bench-api", function_overrides=quiet,
     )  # fmt: skip
     async with LocalStack(options) as stack:
         assert stack.ebay is not None and stack.api_url is not None and stack.aws is not None

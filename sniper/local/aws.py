@@ -274,9 +274,11 @@ class LocalAws:
         scheduler = self.client("scheduler")
         for logical_id in self.template.of_type("AWS::Scheduler::ScheduleGroup"):
             group = self.refs[logical_id]
-            for schedule in scheduler.list_schedules(GroupName=group).get("Schedules", []):
+            pages = scheduler.get_paginator("list_schedules").paginate(GroupName=group)
+            names = [s["Name"] for page in pages for s in page.get("Schedules", [])]
+            for name in names:
                 with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):
-                    scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+                    scheduler.delete_schedule(Name=name, GroupName=group)
 
     def summary(self) -> dict[str, Any]:
         return {

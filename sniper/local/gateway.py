@@ -1,5 +1,8 @@
 """The local API gateway: an HTTP API (payload format 2.0) in front of the local functions.
 
+Like API Gateway it invokes the function for each request at once: concurrent requests run
+concurrently, each in a container of its own (the local runtime's pool).
+
 Routes come from `template.yaml`'s HttpApi events, so the local API and the deployed one expose the
 same paths. Like API Gateway it answers CORS preflights itself and sets `Access-Control-Allow-Origin`
 for the configured origins only, refuses a missing or bad token on an authorized route with 401
@@ -15,7 +18,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,8 +26,8 @@ from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
+from sniper.local.containers import FunctionError
 from sniper.local.jwt_auth import JwtAuthorizer, Unauthorized, gateway_claims, gateway_scopes
-from sniper.local.lambdas import FunctionError
 from sniper.local.serving import serve
 from sniper.local.template import Cors, Template
 
@@ -294,6 +297,15 @@ def http_response(result: Any) -> web.Response:
     return response
 
 
+def _forget(tasks: set[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]], None]:
+    def done(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("an abandoned invocation failed: %s", task.exception())
+
+    return done
+
+
 def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
     return web.json_response({"message": message}, status=status, headers=headers)
 
@@ -318,9 +330,8 @@ class LocalGateway:
         self.account_id = account_id
         self.api_id = api_id
         self.integration_timeout_seconds = integration_timeout_seconds
-        # Powertools' resolver keeps the current event in a class attribute, so two API
-        # invocations must not interleave on one loop (Lambda runs one per container).
-        self._api_lock = asyncio.Lock()
+        # Invocations the gateway stopped waiting for (integration timeout) but Lambda finishes.
+        self._abandoned: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
 
@@ -342,6 +353,9 @@ class LocalGateway:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        for task in list(self._abandoned):
+            task.cancel()
+        await asyncio.gather(*self._abandoned, return_exceptions=True)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
@@ -386,11 +400,17 @@ class LocalGateway:
                 return _message(401, "Unauthorized", {"WWW-Authenticate": challenge})
         body = await request.read()
         event = build_event(request, body, route, params, claims, info)
+        # As API Gateway does: each request invokes at once, concurrently with the others (each
+        # in a container of its own); past the integration timeout the client gets a 503 while
+        # the function runs on to its own end.
+        invocation = asyncio.create_task(self.invoker.invoke(route.function, event))
         try:
-            async with self._api_lock:
-                async with asyncio.timeout(self.integration_timeout_seconds):
-                    result = await self.invoker.invoke(route.function, event)
+            result = await asyncio.wait_for(
+                asyncio.shield(invocation), self.integration_timeout_seconds
+            )
         except TimeoutError:
+            self._abandoned.add(invocation)
+            invocation.add_done_callback(_forget(self._abandoned))
             log.error("%s timed out after %.0f s", route.function, self.integration_timeout_seconds)
             return _message(503, "Service Unavailable")
         except FunctionError:

@@ -1,7 +1,8 @@
 """The local EventBridge Scheduler: fires the one-time schedules moto only stores.
 
 It watches the template's schedule groups in moto, and fires each `at(...)` schedule at its time
-as the real service would: the target invoked as Lambda's asynchronous invoke does, the Input's
+as the real service would: every schedule of every group (all pages of ListSchedules), the
+target invoked as Lambda's asynchronous invoke does, the Input's
 `<aws.scheduler.*>` context attributes filled in, the schedule deleted after completion
 (ActionAfterCompletion DELETE). To let tests see what production will, it can add the service's
 imprecision (0-59 s of jitter) and deliver a schedule several times at once (at-least-once).
@@ -77,6 +78,7 @@ class LocalScheduler:
         duplicate_deliveries: int = 1,
         lead_override_seconds: float | None = None,
         poll_interval: float = 2.0,
+        page_size: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if not 0 <= jitter_seconds < 60:
@@ -89,6 +91,8 @@ class LocalScheduler:
         self.duplicate_deliveries = duplicate_deliveries
         self.lead_override_seconds = lead_override_seconds
         self.poll_interval = poll_interval
+        self.page_size = page_size  # ListSchedules' MaxResults; None: the service's default
+        self.pages_read = 0
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
         self.groups = [
             aws.refs[logical_id]
@@ -156,21 +160,29 @@ class LocalScheduler:
     async def _scan(self) -> None:
         async with self._scan_lock:
             self._last_scan = time.time()
-            seen: set[tuple[str, str]] = set()
-            for group in self.groups:
-                listing = await asyncio.to_thread(self._client.list_schedules, GroupName=group)
-                for summary in listing.get("Schedules", []):
-                    key = (group, summary["Name"])
-                    seen.add(key)
-                    try:
-                        schedule = await asyncio.to_thread(
-                            self._client.get_schedule, Name=summary["Name"], GroupName=group
-                        )
-                    except self._client.exceptions.ResourceNotFoundException:
-                        continue
-                    self._plan(group, schedule)
+            schedules = await asyncio.to_thread(self._read_groups)
+            for group, schedule in schedules:
+                self._plan(group, schedule)
+            seen = {(group, schedule["Name"]) for group, schedule in schedules}
             for key in set(self._pending) - seen:
                 del self._pending[key]  # deleted meanwhile (the snipe was cancelled)
+
+    def _read_groups(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every schedule of every group, page after page (ListSchedules answers 50 at a time
+        unless told otherwise), each read whole with GetSchedule."""
+        paginator = self._client.get_paginator("list_schedules")
+        config = {"PageSize": self.page_size} if self.page_size else {}
+        found = []
+        for group in self.groups:
+            for page in paginator.paginate(GroupName=group, PaginationConfig=config):
+                self.pages_read += 1
+                for summary in page.get("Schedules", []):
+                    try:
+                        schedule = self._client.get_schedule(Name=summary["Name"], GroupName=group)
+                    except self._client.exceptions.ResourceNotFoundException:
+                        continue  # deleted between the listing and now
+                    found.append((group, schedule))
+        return found
 
     def _plan(self, group: str, schedule: dict[str, Any]) -> None:
         if schedule.get("State", "ENABLED") != "ENABLED":

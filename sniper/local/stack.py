@@ -1,9 +1,19 @@
 """The local stack: every piece that stands in for AWS and eBay, started and stopped together.
 
 In order: the local AWS (moto, built from template.yaml), the eBay simulator, the Postmark sink,
-the local Lambda runtime with its Invoke API, the local scheduler, and the API gateway. The
-functions are pointed at the simulator and the sink before any of them is built. A demo user is
-created in the local user pool so the API can be called at once (`sign_in` gives its tokens).
+the local Lambda runtime with its Invoke API, the AWS fault proxy (when asked for), the local
+scheduler, and the API gateway. The functions are pointed at the simulator and the sink before any
+of them is built. A demo user is created in the local user pool so the API can be called at once
+(`sign_in` gives its tokens).
+
+Where AWS behaves in a way that matters to a snipe, the stack does too, by default: a failed
+asynchronous invocation is retried after ~60 s and ~120 s (`StackOptions.retry_timing`), API
+calls run concurrently in containers of their own, the bid executor runs in killable process
+containers, the scheduler fires every schedule. For tests:
+    stack.functions.kill_at(Step.SENT, bid_id=...)            # see sniper.local.crashes
+    stack.functions.kill_now("BidExecutorFunction", bid_id=...)
+    StackOptions(aws_faults=True); stack.aws_faults.add("dynamodb", "PutItem", error=...)
+    StackOptions(retry_timing=RetryTiming.scaled(20, why="..."))   # only with a reason
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -24,13 +35,18 @@ import aiohttp
 
 from sniper.config import BidManagementSettings, load_settings
 from sniper.ebaysim import SimConfig, SimulatorServer
+from sniper.local.async_retries import RetryTiming
 from sniper.local.aws import ACCOUNT_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
+from sniper.local.aws_faults import AwsFaults
+from sniper.local.aws_proxy import AwsFaultProxy
 from sniper.local.gateway import LocalGateway, RouteTable
 from sniper.local.jwt_auth import JwtAuthorizer
 from sniper.local.lambdas import LocalFunctions
 from sniper.local.postmark_sink import PostmarkSink
 from sniper.local.scheduler import LocalScheduler
 from sniper.local.template import Template
+
+log = logging.getLogger("sniper.local.stack")
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "Sniper-Demo-Passw0rd!"  # noqa: S105 - the local pool's documented demo login
@@ -45,6 +61,12 @@ LOCAL_TIMING: Mapping[str, Mapping[str, str]] = {
 }
 
 
+# The bid executor runs in its own processes: a crash is a real one, and its timing does not share
+# a loop with the gateway, the simulator and moto. A cold start costs a process spawn (measured
+# in tests/integration/local/test_process_containers.py).
+DEFAULT_PROCESS_FUNCTIONS = frozenset({"BidExecutorFunction"})
+
+
 @dataclass(frozen=True)
 class StackOptions:
     host: str = "127.0.0.1"
@@ -56,8 +78,14 @@ class StackOptions:
     stack_name: str = "sniper-local"
     template: Template | None = None
     demo_user: bool = True
-    # Pause between retries of a failed asynchronous invocation (Lambda's is about a minute).
-    retry_delay_seconds: float = 1.0
+    # When Lambda retries a failed asynchronous invocation: AWS's ~60 s and ~120 s, unless a
+    # test names a faster profile and says why.
+    retry_timing: RetryTiming = field(default_factory=RetryTiming.aws)
+    # Functions (logical ids) run in process containers, which can be killed with no cleanup;
+    # the others run in-process (see sniper.local.containers).
+    process_functions: frozenset[str] = DEFAULT_PROCESS_FUNCTIONS
+    # Put the AWS fault proxy between the functions and AWS (`LocalStack.aws_faults`).
+    aws_faults: bool = False
     # Per function (logical id): environment variables set over template.yaml's (LOCAL_TIMING).
     function_overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -81,6 +109,7 @@ class LocalStack:
         self.functions: LocalFunctions | None = None
         self.scheduler: LocalScheduler | None = None
         self.gateway: LocalGateway | None = None
+        self.aws_proxy: AwsFaultProxy | None = None
         self.api_url: str | None = None
         self._exit = AsyncExitStack()
 
@@ -131,12 +160,23 @@ class LocalStack:
 
         functions = LocalFunctions(
             aws,
-            retry_delay_seconds=options.retry_delay_seconds,
+            retry_timing=options.retry_timing,
+            process_functions=options.process_functions,
             overrides=options.function_overrides,
         )
         await functions.start(options.host)
         self.functions = functions
         self._exit.push_async_callback(functions.stop)
+        if options.retry_timing != RetryTiming.aws():
+            log.warning("asynchronous retries are not AWS's: %s", options.retry_timing.describe())
+
+        if options.aws_faults:
+            assert functions.url is not None
+            proxy = AwsFaultProxy(aws_endpoint=aws.endpoint, lambda_endpoint=functions.url)
+            await proxy.start(options.host)
+            self.aws_proxy = proxy
+            self._exit.push_async_callback(proxy.stop)
+            functions.aws_proxy_url = proxy.url
 
         await self._start_scheduler(aws, functions)
 
@@ -208,15 +248,26 @@ class LocalStack:
         )
 
     # ------------------------------------------------------------------ tests
+    @property
+    def aws_faults(self) -> AwsFaults:
+        """The AWS fault proxy's rules (StackOptions(aws_faults=True))."""
+        if self.aws_proxy is None:
+            raise RuntimeError("no AWS fault proxy: start the stack with aws_faults=True")
+        return self.aws_proxy.faults
+
     async def reset(self) -> None:
-        """Empty the tables, the schedules, the simulator and the mailbox, and retire the warm
-        function containers; users in the pool stay.
+        """Empty the tables, the schedules, the simulator and the mailbox, forget kill plans and
+        AWS faults, and retire the warm function containers; users in the pool stay.
 
         Asynchronous invocations still running (a previous test's) finish first, so none of
-        them writes into the next test's clean tables.
+        them writes into the next test's clean tables; those waiting for a retry are dropped.
         """
+        if self.aws_proxy is not None:
+            self.aws_proxy.faults.clear()
         if self.functions is not None:
-            await self.functions.drain()
+            self.functions.crashes.plans.clear()  # nothing more is killed
+            await self.functions.discard_pending()
+            self.functions.clear_records()
             # Fresh containers too: a warm one caches what the reset simulator forgot (its
             # application token), which no real eBay would do to it.
             await self.functions.retire_containers()
@@ -241,7 +292,11 @@ class LocalStack:
             "userPoolId": aws.refs["UserPool"],
             "userPoolClientId": aws.refs["UserPoolClient"],
             "lambdaEndpoint": self.functions.url if self.functions else None,
+            "retryTiming": self.options.retry_timing.describe(),
+            "processFunctions": sorted(self.options.process_functions),
         }
+        if self.aws_proxy is not None:
+            described["awsFaultProxyUrl"] = self.aws_proxy.url
         if self.functions is not None:
             described["snipeTiming"] = self._snipe_timing(aws, self.functions)
         if self.options.demo_user:

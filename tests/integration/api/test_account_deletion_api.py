@@ -41,9 +41,7 @@ async def endpoint(api: ApiApps, local_aws: LocalAws) -> AsyncIterator[str]:
         url = await gateway.start()
         yield f"{url}/ebay/account-deletion"
         await gateway.stop()
-        for apps in functions._idle.values():  # the built containers' clients
-            for app in apps:
-                await app.aclose()
+        await functions.retire_containers()  # the built containers' clients
 
 
 def _verification_token(aws: LocalAws) -> str:

@@ -82,9 +82,7 @@ async def functions(
     local_aws: LocalAws, ebay_sim: SimulatorServer
 ) -> AsyncIterator[RecordingFunctions]:
     local_aws.ebay_base_url = ebay_sim.url
-    runtime = RecordingFunctions(
-        local_aws, {"NotificationHandlerFunction"}, extra_environment=FAST, retry_delay_seconds=0.2
-    )
+    runtime = RecordingFunctions(local_aws, {"NotificationHandlerFunction"}, extra_environment=FAST)
     await runtime.start()
     yield runtime
     await runtime.drain()

@@ -1,5 +1,5 @@
 """The local gateway over HTTP, with a test-only echo function added to the template: the v2
-event it builds, how it reads results, routing, authorization, CORS and serialised invocations."""
+event it builds, how it reads results, routing, authorization, CORS and concurrent invocations."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ import pytest_asyncio
 from sniper.local.gateway import ApiRoute, RouteTable
 from sniper.local.stack import LocalStack, StackOptions
 from sniper.local.template import Template
-from tests.integration.local.echo_function import BINARY_BODY, Overlap
+from tests.integration.local.echo_function import BINARY_BODY
 from tests.integration.local.jwt_forgery import claims_of
+from tests.integration.local.rendezvous import Rendezvous
 
 ALLOWED_ORIGIN = "http://localhost:3000"  # template.yaml's FrontendOrigin default
 
@@ -294,14 +295,26 @@ async def test_an_unknown_route_is_a_404(
         assert await response.json() == {"message": "Not Found"}
 
 
-async def test_api_invocations_never_overlap(client: aiohttp.ClientSession) -> None:
-    Overlap.active = Overlap.peak = Overlap.calls = 0
+async def test_concurrent_calls_run_at_once_each_in_a_container_of_its_own(
+    echo_stack: LocalStack, client: aiohttp.ClientSession
+) -> None:
+    functions = echo_stack.functions
+    assert functions is not None
+    await functions.retire_containers()  # no warm one: every call below needs a container
+    started = len(functions.pool.cold_starts.matching(lambda c: c.function == "EchoFunction"))
+    calls = 6
 
-    async def call() -> int:
-        async with client.get("/public/echo?respond=overlap") as response:
-            return response.status
+    async with Rendezvous(calls) as meeting:
 
-    statuses = await asyncio.gather(*(call() for _ in range(6)))
-    assert statuses == [200] * 6
-    assert Overlap.calls == 6
-    assert Overlap.peak == 1
+        async def call() -> tuple[int, Any]:
+            url = f"/public/echo?respond=rendezvous&at={meeting.url}"
+            async with client.get(url) as response:
+                return response.status, await response.json()
+
+        answers = await asyncio.gather(*(call() for _ in range(calls)))
+
+    # Each call was answered only once all six were inside the function at the same time.
+    assert answers == [(200, {"met": calls})] * calls
+    built = functions.pool.cold_starts.matching(lambda c: c.function == "EchoFunction")
+    assert len(built) - started == calls
+    assert functions.pool.peak_busy["EchoFunction"] == calls

@@ -42,7 +42,7 @@ def stack_aws(mail_aws: LocalAws, ebay_sim: SimulatorServer) -> Iterator[LocalAw
 @pytest.fixture
 async def functions(stack_aws: LocalAws) -> AsyncIterator[LocalFunctions]:
     """The template's functions run in-process, with Lambda's Invoke API on a real port."""
-    runtime = LocalFunctions(stack_aws, retry_delay_seconds=0.05)
+    runtime = LocalFunctions(stack_aws)
     await runtime.start()
     yield runtime
     await runtime.drain()
