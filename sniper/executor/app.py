@@ -128,11 +128,12 @@ def executor_logger(settings: ExecutorSettings) -> Logger:
     return logger
 
 
-async def build(environ: Mapping[str, str]) -> App:
+async def build(environ: Mapping[str, str], *, hooks: Hooks | None = None) -> App:
+    """The Lambda app. `hooks`: observers of its steps (the local stack's crash injection)."""
     settings = load_settings(ExecutorSettings, environ)
     logger = executor_logger(settings)
     clients = AwsClients.for_settings(settings, retries=EXECUTOR_RETRIES)
-    executor = await build_executor(settings, clients)
+    executor = await build_executor(settings, clients, hooks=hooks)
 
     async def app(event: dict[str, Any], context: Any) -> Any:
         due = from_mapping(event, SnipeDue)

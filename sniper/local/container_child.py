@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import dataclasses
 import os
 import signal
 import socket
@@ -28,7 +27,7 @@ from typing import Any
 import msgspec
 
 from sniper.domain.snipe import Snipe
-from sniper.executor.steps import Step, StepHook
+from sniper.executor.steps import Step
 from sniper.local import container_wire as wire
 from sniper.local.containers import load_entrypoint
 from sniper.local.context import LocalLambdaContext
@@ -81,8 +80,17 @@ class _Container:
         self.function_name = init.function_name
         try:
             entrypoint = load_entrypoint(init.handler)
-            reports_steps = _report_executor_steps(entrypoint, self._report_step)
-            self.app = await entrypoint.build(init.environment)
+            reports_steps = _builds_an_executor(entrypoint)
+            if reports_steps:
+                # The executor's own build, told to announce its steps to the runtime.
+                from sniper.executor.app import build as build_executor_app
+                from sniper.executor.engine import Hooks
+
+                self.app = await build_executor_app(
+                    init.environment, hooks=Hooks(step=self._report_step)
+                )
+            else:
+                self.app = await entrypoint.build(init.environment)
         except Exception as exc:
             traceback.print_exc()
             await self._send(wire.InitFailed(error_type=type(exc).__name__, message=str(exc)))
@@ -136,32 +144,10 @@ class _Container:
         await waiting
 
 
-def _report_executor_steps(entrypoint: Entrypoint, report: StepHook) -> bool:
-    """When `entrypoint` is the bid executor's, make every executor its build makes announce its
-    steps to `report` (after any step hook the build installs itself). The build is left as it
-    is, clients and all; only `build_executor` is wrapped, in this process alone."""
+def _builds_an_executor(entrypoint: Entrypoint) -> bool:
+    """Is `entrypoint` the bid executor's (whose steps the runtime's kill plans name)?"""
     executor_app: Any = sys.modules.get("sniper.executor.app")
-    if executor_app is None or entrypoint.build is not executor_app.build:
-        return False
-    original = executor_app.build_executor
-
-    async def build_executor(settings: Any, clients: Any, **options: Any) -> Any:
-        from sniper.executor.engine import Hooks
-
-        hooks = options.pop("hooks", None) or Hooks()
-        own = hooks.step
-
-        async def step(reached: Step, snipe: Snipe) -> None:
-            if own is not None:
-                await own(reached, snipe)
-            await report(reached, snipe)
-
-        return await original(
-            settings, clients, hooks=dataclasses.replace(hooks, step=step), **options
-        )
-
-    executor_app.build_executor = build_executor
-    return True
+    return executor_app is not None and entrypoint.build is executor_app.build
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -57,7 +57,11 @@ DEMO_NAME = "Demo Sniper"
 # 60 s grid. The local scheduler honours seconds, so locally snipes can go through it with a short
 # lead: a demo (or a developer) does not wait minutes for an auction.
 LOCAL_TIMING: Mapping[str, Mapping[str, str]] = {
-    "BidManagementFunction": {"SCHEDULE_LEAD_SECONDS": "15", "SCHEDULE_PRECISION_SECONDS": "1"},
+    "BidManagementFunction": {
+        "SCHEDULE_LEAD_SECONDS": "15",
+        "STANDBY_LEAD_SECONDS": "10",
+        "SCHEDULE_PRECISION_SECONDS": "1",
+    },
 }
 
 
