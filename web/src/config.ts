@@ -16,6 +16,12 @@ export interface RuntimeConfig {
   snipeTiming: SnipeTiming;
   /** Set locally only: the local pool's documented demo login, shown on the sign-in page. */
   demoLogin?: { username: string; password: string } | null;
+  /**
+   * Cognito's sign-in flow: SRP (the password never leaves the browser) unless the host says
+   * otherwise. The local stack says USER_PASSWORD_AUTH while its user pool (moto) cannot finish
+   * SRP: it names the user by an id in the challenge that it then cannot find.
+   */
+  signInFlow: "USER_SRP_AUTH" | "USER_PASSWORD_AUTH";
   /** "local" or the deployment's environment name. */
   environment: string;
 }
@@ -52,6 +58,7 @@ export function parseConfig(source: unknown): RuntimeConfig {
       typeof raw.demoLogin === "object" && raw.demoLogin !== null
         ? (raw.demoLogin as RuntimeConfig["demoLogin"])
         : null,
+    signInFlow: raw.signInFlow === "USER_PASSWORD_AUTH" ? "USER_PASSWORD_AUTH" : "USER_SRP_AUTH",
     environment: typeof raw.environment === "string" ? raw.environment : "deployed",
   };
 }

@@ -28,7 +28,7 @@ export function onOffsetChange(listener: () => void): () => void {
 
 async function sampleOnce(): Promise<ClockSample | undefined> {
   const sentAt = Date.now();
-  const response = await fetch(`/config.json?clock=${sentAt}`, { method: "HEAD", cache: "no-store" });
+  const response = await fetch(`/config.json?clock=${sentAt}`, { cache: "no-store" });
   const receivedAt = Date.now();
   const date = response.headers.get("Date");
   const serverDate = date ? Date.parse(date) : Number.NaN;

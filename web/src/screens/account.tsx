@@ -96,7 +96,11 @@ export function SignIn() {
         const result = await confirmSignIn({ challengeResponse: answer });
         await finish(result.nextStep.signInStep);
       } else {
-        const result = await signIn({ username: username.trim(), password });
+        const result = await signIn({
+          username: username.trim(),
+          password,
+          options: { authFlowType: config.signInFlow },
+        });
         await finish(result.nextStep.signInStep);
       }
     } catch (caught) {
