@@ -8,7 +8,7 @@ import { call } from "../../api/client";
 import { ApiError } from "../../api/errors";
 import type { Bid, HistoryEntry } from "../../api/types";
 import { useServices } from "../../app/context";
-import { useItem } from "../../app/queries";
+import { useHistoryEntry, useItem } from "../../app/queries";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { Field } from "../../components/Field";
 import { StatusBadge } from "../../components/Status";
@@ -27,7 +27,10 @@ export function SnipeRow({ bid, history }: { bid: Bid; history?: HistoryEntry | 
   const [confirmCancel, setConfirmCancel] = useState(false);
   const editable = isEditable(bid.status, bid.auctionEnd, now, config.snipeTiming);
   const lockAt = lockAtMs(bid.auctionEnd, config.snipeTiming);
-  const price = history?.finalPrice ?? item.data?.currentBidPrice ?? null;
+  // A snipe that settled while on screen: its entry is written just after, so look it up.
+  const settledHere = !live && bid.status !== "CANCELLED" && history === undefined;
+  const entry = useHistoryEntry(bid.bidId, settledHere);
+  const price = (history ?? entry.data)?.finalPrice ?? item.data?.currentBidPrice ?? null;
   const passed = price !== null && live && compare(price.value, bid.maxBid.value) > 0;
 
   return (
