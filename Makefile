@@ -89,6 +89,12 @@ web-unit: $(WEB_DEPS)
 
 web-check: web-api-check web-lint web-unit
 
+# Deployed without FrontendRepository, the stack's Amplify app has nothing to build from: this
+# uploads the built app with a config.json made from the stack's outputs (AWS credentials needed).
+STACK_NAME ?= $(shell sed -n 's/^stack_name *= *"\(.*\)"/\1/p' samconfig.toml | head -1)
+deploy-web: $(STAMP) web
+	$(BIN)/python web/scripts/deploy_web.py --stack $(STACK_NAME)
+
 # Browser tests drive Debian's Chromium (Playwright cannot download its own here). Installed
 # when missing if this runs as root; otherwise the command says how and stops.
 CHROMIUM ?= $(or $(SNIPER_CHROMIUM),$(shell command -v chromium 2>/dev/null))
