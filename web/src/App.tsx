@@ -10,6 +10,7 @@ import { ServicesContext } from "./app/context";
 import { currentIdToken } from "./auth/cognito";
 import { RequireSession, SessionProvider, useSession } from "./auth/session";
 import type { RuntimeConfig } from "./config";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Layout } from "./components/Layout";
 import { ConfirmSignUp, ForgotPassword, SignIn, SignUp } from "./screens/account";
 import { EndedSnipes, UpcomingSnipes } from "./screens/snipes/Snipes";
@@ -67,33 +68,35 @@ export function App({ config }: { config: RuntimeConfig }) {
       <BrowserRouter>
         <SessionProvider>
           <Services config={config}>
-            <Suspense fallback={<Loading />}>
-              <Routes>
-                <Route path="/sign-in" element={<SignIn />} />
-                <Route path="/sign-up" element={<SignUp />} />
-                <Route path="/confirm" element={<ConfirmSignUp />} />
-                <Route path="/forgot-password" element={<ForgotPassword />} />
-                <Route
-                  element={
-                    <RequireSession>
-                      <Layout />
-                    </RequireSession>
-                  }
-                >
-                  <Route path="/" element={<Navigate to="/snipes" replace />} />
-                  <Route path="/snipes" element={<UpcomingSnipes />} />
-                  <Route path="/snipes/ended" element={<EndedSnipes />} />
-                  <Route path="/snipes/:bidId" element={<SnipeDetail />} />
-                  <Route path="/add" element={<AddSnipe />} />
-                  <Route path="/watch-list" element={<WatchList />} />
-                  <Route path="/history" element={<History />} />
-                  <Route path="/stats" element={<Stats />} />
-                  <Route path="/settings" element={<Settings />} />
-                  <Route path="/ebay/callback" element={<EbayCallback />} />
-                  <Route path="*" element={<NotFound />} />
-                </Route>
-              </Routes>
-            </Suspense>
+            <ErrorBoundary>
+              <Suspense fallback={<Loading />}>
+                <Routes>
+                  <Route path="/sign-in" element={<SignIn />} />
+                  <Route path="/sign-up" element={<SignUp />} />
+                  <Route path="/confirm" element={<ConfirmSignUp />} />
+                  <Route path="/forgot-password" element={<ForgotPassword />} />
+                  <Route
+                    element={
+                      <RequireSession>
+                        <Layout />
+                      </RequireSession>
+                    }
+                  >
+                    <Route path="/" element={<Navigate to="/snipes" replace />} />
+                    <Route path="/snipes" element={<UpcomingSnipes />} />
+                    <Route path="/snipes/ended" element={<EndedSnipes />} />
+                    <Route path="/snipes/:bidId" element={<SnipeDetail />} />
+                    <Route path="/add" element={<AddSnipe />} />
+                    <Route path="/watch-list" element={<WatchList />} />
+                    <Route path="/history" element={<History />} />
+                    <Route path="/stats" element={<Stats />} />
+                    <Route path="/settings" element={<Settings />} />
+                    <Route path="/ebay/callback" element={<EbayCallback />} />
+                    <Route path="*" element={<NotFound />} />
+                  </Route>
+                </Routes>
+              </Suspense>
+            </ErrorBoundary>
           </Services>
         </SessionProvider>
       </BrowserRouter>

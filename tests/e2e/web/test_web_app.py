@@ -303,3 +303,32 @@ async def test_settings_and_the_phone_layout(web: WebStack, page: Page) -> None:
     await audit(page, "snipes-phone")
     # Nothing sticks out sideways on a phone.
     assert await page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+async def test_sign_up_confirm_and_sign_in_as_a_new_user(web: WebStack, page: Page) -> None:
+    username = unique("web-new")
+    await page.goto("/sign-in")
+    await page.get_by_role("link", name="Create an account").click()
+    await expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
+    await audit(page, "sign-up")
+    await page.get_by_label("Username", exact=True).fill(username)
+    await page.get_by_label("Email", exact=True).fill(f"{username}@example.com")
+    await page.get_by_label("Name", exact=True).fill("New Sniper")
+    await page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    # The pool emails a code; the local pool takes any code (deployed, Cognito checks it).
+    await expect(page.get_by_role("heading", name="Confirm your account")).to_be_visible()
+    await expect(page.get_by_label("Username", exact=True)).to_have_value(username)
+    await audit(page, "confirm")
+    await page.get_by_label("Code").fill("123456")
+    await page.get_by_role("button", name="Confirm").click()
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await sign_in(page, username, TEST_PASSWORD)
+    await expect(page.get_by_text("No upcoming snipes.")).to_be_visible()
+    await expect(page.get_by_text(username)).to_be_visible()
+
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await page.get_by_role("link", name="Forgot password?").click()
+    await expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
+    await audit(page, "forgot-password")
