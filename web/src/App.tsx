@@ -36,7 +36,8 @@ function makeQueryClient(): QueryClient {
           failures < 2 && !(error instanceof SessionExpired) && !(error instanceof ApiError && error.status < 500),
         refetchOnWindowFocus: true,
       },
-      mutations: { retry: false },
+      // A change tried offline fails at once and says so, rather than waiting unseen.
+      mutations: { retry: false, networkMode: "always" },
     },
   });
 }

@@ -297,6 +297,17 @@ async def test_settings_and_the_phone_layout(web: WebStack, page: Page) -> None:
     assert preferences["notifications"]["lost"] is False
     await audit(page, "settings")
 
+    # Offline is said as such, and nothing is sent.
+    await page.context.set_offline(True)
+    await expect(page.get_by_role("status").filter(has_text="You are offline.")).to_be_visible()
+    await offset.fill("5")
+    await page.get_by_role("button", name="Save settings").click()
+    await expect(page.get_by_role("alert")).to_contain_text("You are offline. Nothing was sent")
+    await page.context.set_offline(False)
+    await expect(page.get_by_role("status").filter(has_text="You are offline.")).to_have_count(0)
+    await page.get_by_role("button", name="Save settings").click()
+    await expect(page.get_by_text("Saved.")).to_be_visible()
+
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.get_by_role("link", name="Snipes", exact=True).click()
     await expect(page.get_by_role("heading", name="Snipes", exact=True)).to_be_visible()
@@ -332,3 +343,21 @@ async def test_sign_up_confirm_and_sign_in_as_a_new_user(web: WebStack, page: Pa
     await page.get_by_role("link", name="Forgot password?").click()
     await expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     await audit(page, "forgot-password")
+
+
+async def test_a_server_error_is_a_banner_with_the_correlation_id(
+    web: WebStack, page: Page
+) -> None:
+    auction = await web.auction("Contax G2 body", price="80.00", ends_in=3600)
+    await web.ebay_buyer([])
+    await sign_in(page)
+    await link_ebay(page)
+    # eBay's Browse API keeps failing: the API answers 503 with a correlation id to quote.
+    await web.sim("POST", "/sim/faults", {"operation": "getItem", "status": 503, "count": 10})
+    await page.get_by_role("link", name="Add a snipe").first.click()
+    await page.get_by_label("Item number or eBay listing link").fill(auction["legacyItemId"])
+    alert = page.locator(".preview").get_by_role("alert")
+    await expect(alert).to_contain_text("a service we depend on is unavailable; try again shortly")
+    await expect(alert).to_contain_text("HTTP 503")
+    await expect(alert.locator(".reference code")).to_have_text(re.compile(r"^\S{8,}$"))
+    await web.sim("DELETE", "/sim/faults")
