@@ -47,7 +47,7 @@ export function SnipeRow({ bid, history }: { bid: Bid; history?: HistoryEntry | 
             bid.title
           )}
         </h3>
-        <StatusBadge status={bid.status} reason={bid.reason} />
+        <StatusBadge status={bid.status} reason={bid.reason} announce />
         {bid.group ? (
           <span className="group">
             group <strong>{bid.group.groupId}</strong> (win {bid.group.maxWins})
