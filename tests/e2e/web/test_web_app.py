@@ -361,3 +361,29 @@ async def test_a_server_error_is_a_banner_with_the_correlation_id(
     await expect(alert).to_contain_text("HTTP 503")
     await expect(alert.locator(".reference code")).to_have_text(re.compile(r"^\S{8,}$"))
     await web.sim("DELETE", "/sim/faults")
+
+
+async def test_a_second_snipe_on_the_same_item_links_to_the_existing_one(
+    web: WebStack, page: Page
+) -> None:
+    auction = await web.auction("Canon AE-1 body", price="30.00", ends_in=3600)
+    await web.ebay_buyer([])
+    await sign_in(page)
+    await link_ebay(page)
+    for maximum in ("45.00", "50.00"):
+        await page.goto("/add")
+        await page.get_by_label("Item number or eBay listing link").fill(auction["legacyItemId"])
+        await page.get_by_label(re.compile("^Your maximum bid")).fill(maximum)
+        await page.get_by_role("button", name="Save the snipe").click()
+        if maximum == "45.00":
+            await expect(page).to_have_url(re.compile(r"/snipes$"))
+    (existing,) = await _bids(web)
+    # The preview said so before saving; the API's 409 says it again, with a way to the snipe.
+    preview = page.locator(".preview")
+    await expect(
+        preview.get_by_text("You already have a snipe on this item (scheduled")
+    ).to_be_visible()
+    await preview.get_by_role("link", name="Open the existing snipe").click()
+    await expect(page).to_have_url(re.compile(f"/snipes/{existing['bidId']}$"))
+    await expect(page.get_by_role("heading", name="Canon AE-1 body")).to_be_visible()
+    assert [s["maxBid"]["value"] for s in await _bids(web)] == ["45.00"]
