@@ -20,7 +20,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # A .venv made by another Python (say, the 3.11 this project used before) is made again.
 VENV_IS_CURRENT := $(BIN)/python -c '$(CHECK_VERSION)'
 
-.PHONY: run test lint typecheck pytest bench venv clean
+.PHONY: run test lint typecheck pytest bench venv clean web web-check web-api web-api-check \
+	web-lint web-unit browser deploy-web
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) is needed (Lambda's python$(PYTHON_VERSION) runs \
@@ -35,10 +36,10 @@ venv: $(STAMP)
 
 # The whole stack, a live demonstration through the public API (about 90 s), then the API keeps
 # serving until Ctrl-C.
-run: $(STAMP)
+run: $(STAMP) web
 	$(BIN)/sniper local --demo
 
-test: lint typecheck sam-cli contracts-if-missing pytest
+test: lint typecheck sam-cli contracts-if-missing web-check pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -47,7 +48,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# The browser tests need the built app and a Chromium.
+pytest: $(STAMP) web browser
 	$(BIN)/python -m pytest -q
 
 # eBay's contract files (OpenAPI/AsyncAPI), which the contract checks hold the client and the
@@ -66,7 +68,74 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .aws-sam web/node_modules web/dist \
+		test-artifacts
+
+# ---------------------------------------------------------------- the web app (web/)
+# pnpm, pinned (package.json's packageManager), installed beside the venv when the machine has
+# none of its own; then the lockfile's packages; the build only when a source changed.
+PNPM_VERSION := 10.34.9
+NODE_TOOLS := $(VENV)/node-tools
+PNPM := $(CURDIR)/$(NODE_TOOLS)/node_modules/.bin/pnpm
+WEB_DEPS := web/node_modules/.modules.yaml
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/tsconfig.json web/tsconfig.app.json web/tsconfig.node.json
+GEN := $(CURDIR)/.venv/web-generated
+
+$(PNPM):
+	npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) pnpm@$(PNPM_VERSION)
+
+$(WEB_DEPS): web/package.json web/pnpm-lock.yaml | $(PNPM)
+	cd web && $(PNPM) install --frozen-lockfile --reporter=append-only
+	@touch $@
+
+web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && $(PNPM) run build
+
+web: web/dist/index.html
+
+# The API's OpenAPI document (from the route declarations) and the client generated from it,
+# made again and compared with the committed ones: the UI cannot drift from the API.
+web-api-check: $(STAMP) $(WEB_DEPS)
+	@rm -rf $(GEN) && mkdir -p $(GEN)
+	$(BIN)/python web/scripts/export_openapi.py $(GEN)/openapi.json
+	cd web && $(PNPM) exec openapi-typescript $(GEN)/openapi.json --default-non-nullable false \
+		-o $(GEN)/schema.d.ts --silent
+	@diff -u web/openapi.json $(GEN)/openapi.json && diff -u web/src/api/schema.d.ts $(GEN)/schema.d.ts \
+		|| { echo "the generated API client is stale: run 'make web-api' and commit" >&2; exit 1; }
+
+# Regenerate both after changing the API.
+web-api: $(STAMP) $(WEB_DEPS)
+	$(BIN)/python web/scripts/export_openapi.py web/openapi.json
+	cd web && $(PNPM) run gen:api
+
+web-lint: $(WEB_DEPS)
+	cd web && $(PNPM) run typecheck && $(PNPM) run lint
+
+web-unit: $(WEB_DEPS)
+	cd web && $(PNPM) run test
+
+web-check: web-api-check web-lint web-unit
+
+# Deployed without FrontendRepository, the stack's Amplify app has nothing to build from: this
+# uploads the built app with a config.json made from the stack's outputs (AWS credentials needed).
+STACK_NAME ?= $(shell sed -n 's/^stack_name *= *"\(.*\)"/\1/p' samconfig.toml | head -1)
+deploy-web: $(STAMP) web
+	$(BIN)/python web/scripts/deploy_web.py --stack $(STACK_NAME)
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own here). Installed
+# when missing if this runs as root; otherwise the command says how and stops.
+CHROMIUM ?= $(or $(SNIPER_CHROMIUM),$(shell command -v chromium 2>/dev/null))
+browser:
+	@if [ -n "$(CHROMIUM)" ] && [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "No Chromium, and installing it needs root: run 'sudo apt-get install chromium'" \
+			"(or set SNIPER_CHROMIUM to a Chromium binary), then 'make test' again." >&2; \
+		exit 1; \
+	fi
 
 # ---------------------------------------------------------------- deploying with SAM
 # `sam build` runs `make build-<LogicalId>` (BuildMethod: makefile) with ARTIFACTS_DIR set. Each

@@ -110,7 +110,9 @@ async def _demonstrate(stack: LocalStack, demo: Script, stop: asyncio.Event) -> 
     interrupted or could not run."""
     described = stack.describe()
     print(
-        f"The local stack is up (API {described['apiUrl']}).",
+        f"The local stack is up. Watch the demo's snipes in the web app: {described['webUrl']}",
+        f"(sign in as {described['demoUsername']} / {described['demoPassword']}; "
+        f"API {described['apiUrl']}).",
         *timing_lines(described),
         sep="\n",
         flush=True,
@@ -183,6 +185,7 @@ def usage(described: dict[str, Any], state_file: Path | None) -> str:
     lines = [
         "eBay Sniper local stack is running.",
         "",
+        f"  Web app                 {described['webUrl']}",
         f"  API (HTTP API gateway)  {api}",
         f"  eBay simulator          {described['ebaySimUrl']}   (admin API under /sim/)",
         f"  AWS (moto)              {described['awsEndpoint']}",

@@ -1,10 +1,11 @@
 """The local stack: every piece that stands in for AWS and eBay, started and stopped together.
 
-In order: the local AWS (moto, built from template.yaml), the eBay simulator, the Postmark sink,
-the local Lambda runtime with its Invoke API, the AWS fault proxy (when asked for), the local
-scheduler, and the API gateway. The functions are pointed at the simulator and the sink before any
-of them is built. A demo user is created in the local user pool so the API can be called at once
-(`sign_in` gives its tokens).
+In order: the web app's host (its origin and eBay callback must be known first), the local AWS
+(moto, built from template.yaml), the eBay simulator, the Postmark sink, the local Lambda runtime
+with its Invoke API, the AWS fault proxy (when asked for), the local scheduler, and the API
+gateway. The functions are pointed at the simulator and the sink before any of them is built. A
+demo user is created in the local user pool so the API can be called at once (`sign_in` gives its
+tokens).
 
 Where AWS behaves in a way that matters to a snipe, the stack does too, by default: a failed
 asynchronous invocation is retried after ~60 s and ~120 s (`StackOptions.retry_timing`), API
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import shutil
@@ -44,7 +46,8 @@ from sniper.local.jwt_auth import JwtAuthorizer
 from sniper.local.lambdas import LocalFunctions
 from sniper.local.postmark_sink import PostmarkSink
 from sniper.local.scheduler import LocalScheduler
-from sniper.local.template import Template
+from sniper.local.template import Cors, Template
+from sniper.local.webapp import WebApp, app_config
 
 log = logging.getLogger("sniper.local.stack")
 
@@ -75,6 +78,8 @@ DEFAULT_PROCESS_FUNCTIONS = frozenset({"BidExecutorFunction"})
 class StackOptions:
     host: str = "127.0.0.1"
     api_port: int = 3000  # 0: any free port
+    # The web app's port; None: the one after api_port (any free port when api_port is 0).
+    web_port: int | None = None
     state_file: Path | None = None
     # Where the Postmark sink keeps emails; None: a temporary directory removed on exit.
     postmark_dir: Path | None = None
@@ -114,6 +119,7 @@ class LocalStack:
         self.scheduler: LocalScheduler | None = None
         self.gateway: LocalGateway | None = None
         self.aws_proxy: AwsFaultProxy | None = None
+        self.web: WebApp | None = None
         self.api_url: str | None = None
         self._exit = AsyncExitStack()
 
@@ -136,6 +142,11 @@ class LocalStack:
 
     async def _start(self) -> None:
         options = self.options
+        web = WebApp(lambda: app_config(self.describe()))
+        await web.start(options.host, self._web_port())
+        self.web = web
+        self._exit.push_async_callback(web.stop)
+
         aws = await asyncio.to_thread(
             LocalAws.start,
             host=options.host,
@@ -147,7 +158,12 @@ class LocalStack:
 
         ebay = SimulatorServer(
             host=options.host,
-            config=SimConfig(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET),
+            config=SimConfig(
+                client_id=LOCAL_CLIENT_ID,
+                client_secret=LOCAL_CLIENT_SECRET,
+                # eBay sends the browser to the RuName's accept URL: locally, the app's callback.
+                accept_url=web.callback_url,
+            ),
         )
         await ebay.start()
         self.ebay = ebay
@@ -190,7 +206,7 @@ class LocalStack:
             routes=RouteTable.from_template(aws.template),
             invoker=functions,
             authorizer=JwtAuthorizer.for_local_aws(aws, http),
-            cors=aws.template.cors(),
+            cors=_allowing(aws.template.cors(), web.origins),
             account_id=ACCOUNT_ID,
         )
         self.api_url = await gateway.start(options.host, options.api_port)
@@ -201,6 +217,11 @@ class LocalStack:
             await self.create_user(DEMO_USERNAME, DEMO_PASSWORD, email=DEMO_EMAIL, name=DEMO_NAME)
         if options.state_file is not None:
             self._write_state(options.state_file)
+
+    def _web_port(self) -> int:
+        if self.options.web_port is not None:
+            return self.options.web_port
+        return self.options.api_port + 1 if self.options.api_port else 0
 
     def _postmark_dir(self) -> Path:
         if self.options.postmark_dir is not None:
@@ -289,6 +310,7 @@ class LocalStack:
         aws = self._running_aws()
         summary = aws.summary()
         described: dict[str, Any] = {
+            "webUrl": self.web.url if self.web else None,
             "apiUrl": self.api_url,
             "ebaySimUrl": self.ebay.url if self.ebay else None,
             "awsEndpoint": summary["endpoint"],
@@ -349,6 +371,12 @@ def sign_in(endpoint: str, region: str, client_id: str, username: str, password:
         refresh_token=result.get("RefreshToken", ""),
         expires_in=int(result.get("ExpiresIn", 3600)),
     )
+
+
+def _allowing(cors: Cors, origins: tuple[str, ...]) -> Cors:
+    """The template's CORS with the local app's origins: locally the stack hosts the app, as
+    the Amplify app does when deployed (whose URL the template's origin names)."""
+    return dataclasses.replace(cors, allow_origins=(*cors.allow_origins, *origins))
 
 
 def _unlink_quietly(path: Path) -> None:

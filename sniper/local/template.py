@@ -166,17 +166,23 @@ class Template:
     def cors(self) -> Cors:
         api = next(iter(self.of_type("AWS::Serverless::HttpApi").values()))
         cors = api["Properties"]["CorsConfiguration"]
+        # An origin known only once deployed (the hosted app's URL) is left out: locally the
+        # stack adds the origin its own app host serves from.
+        origins = (self._plain(origin) for origin in cors["AllowOrigins"])
         return Cors(
-            allow_origins=tuple(self._plain(origin) for origin in cors["AllowOrigins"]),
+            allow_origins=tuple(origin for origin in origins if origin),
             allow_methods=tuple(cors["AllowMethods"]),
             allow_headers=tuple(cors["AllowHeaders"]),
             max_age=int(cors.get("MaxAge", 0)),
         )
 
-    def _plain(self, value: Any) -> str:
-        """A value that is a literal or a Ref to a parameter with a default."""
-        if isinstance(value, dict) and "Ref" in value:
-            return str(self.parameter_default(value["Ref"]))
+    def _plain(self, value: Any) -> str | None:
+        """A literal, or a Ref to a parameter's default; None for anything else."""
+        if isinstance(value, dict):
+            ref = value.get("Ref")
+            if not isinstance(ref, str) or ref not in self.parameters:
+                return None
+            return str(self.parameter_default(ref) or "")
         return str(value)
 
 

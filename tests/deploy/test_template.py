@@ -95,16 +95,28 @@ def test_every_reference_resolves(template: Template) -> None:
         assert not unknown, f"{logical_id} refers to {unknown}"
 
 
-def test_no_function_or_api_depends_on_the_amplify_app(template: Template) -> None:
+def test_the_api_allows_exactly_the_web_apps_origin_without_a_cycle(template: Template) -> None:
     # The guide's CORS origins and env vars named the Amplify app, whose env vars named the API:
-    # a cycle. The origin is a parameter now, and Amplify is optional.
+    # a cycle. Now the app names nothing of ours; its branch carries the API's URL and the pool's
+    # ids (for config.json); the API's CORS and the pool client name the app's domain.
+    app = template.resources["AmplifyApp"]
+    assert not _references(app["Properties"]) - set(template.parameters) - {"AWS::NoValue"}
+    assert {"HttpApi", "UserPoolClient", "AmplifyApp"} <= _references(
+        template.resources["AmplifyBranch"]
+    )
     for logical_id, resource in template.resources.items():
-        if resource["Type"].startswith("AWS::Amplify::"):
+        if logical_id in ("HttpApi", "UserPoolClient") or resource["Type"].startswith(
+            "AWS::Amplify"
+        ):
             continue
         assert not {"AmplifyApp", "AmplifyBranch"} & _references(resource), logical_id
-    origins = template.resources["HttpApi"]["Properties"]["CorsConfiguration"]["AllowOrigins"]
-    assert origins == [{"Ref": "FrontendOrigin"}]
-    assert template.resources["AmplifyApp"]["Condition"] == "HasFrontendRepository"
+    (origin,) = template.resources["HttpApi"]["Properties"]["CorsConfiguration"]["AllowOrigins"]
+    condition, hosted, own = origin["Fn::If"]
+    assert condition == "HostsFrontend" and own == {"Ref": "FrontendOrigin"}
+    assert {"AmplifyApp", "FrontendBranch"} <= _references(hosted)
+    # Built from this repository's web/ when a repository is given; uploaded otherwise.
+    assert app["Condition"] == template.resources["AmplifyBranch"]["Condition"] == "HostsFrontend"
+    assert "appRoot: web" in app["Properties"]["BuildSpec"]["Fn::If"][1]
 
 
 def test_no_credential_passes_through_parameters_or_environment(template: Template) -> None:

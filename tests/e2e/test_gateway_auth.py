@@ -17,7 +17,6 @@ from tests.fixtures.stack import TEST_PASSWORD, ApiUserFactory
 from tests.integration.local.jwt_forgery import claims_of, expired, foreign_key, forge
 
 TEMPLATE = Template.load()
-FRONTEND_ORIGIN = TEMPLATE.cors().allow_origins[0]
 AUTHORIZED_ROUTES = [
     (route.method, route.path, spec.logical_id)
     for spec in TEMPLATE.functions()
@@ -177,18 +176,25 @@ async def test_an_unknown_route_is_not_found_even_with_a_token(
         assert await response.json() == {"message": "Not Found"}
 
 
+def _frontend_origin(stack: LocalStack) -> str:
+    """The web app's origin: locally the stack hosts the app, and the API allows its origin."""
+    assert stack.web is not None and stack.web.origins
+    return stack.web.origins[0]
+
+
 async def test_a_preflight_from_the_frontend_origin_is_answered_by_the_gateway(
     clean_stack: LocalStack, anonymous_client: aiohttp.ClientSession
 ) -> None:
     before = _invocations(clean_stack)
+    frontend_origin = _frontend_origin(clean_stack)
     headers = {
-        "Origin": FRONTEND_ORIGIN,
+        "Origin": frontend_origin,
         "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": "authorization,content-type",
     }
     async with anonymous_client.options("/users/preferences", headers=headers) as response:
         assert response.status == 204
-        assert response.headers["Access-Control-Allow-Origin"] == FRONTEND_ORIGIN
+        assert response.headers["Access-Control-Allow-Origin"] == frontend_origin
         allowed_methods = response.headers["Access-Control-Allow-Methods"].split(",")
         assert {"GET", "POST", "PUT", "DELETE"} <= set(allowed_methods)
         allowed_headers = response.headers["Access-Control-Allow-Headers"].lower().split(",")
@@ -206,13 +212,14 @@ async def test_a_preflight_from_another_origin_gets_no_cors_headers(
 
 
 async def test_responses_name_the_frontend_origin_only(
-    anonymous_client: aiohttp.ClientSession,
+    clean_stack: LocalStack, anonymous_client: aiohttp.ClientSession
 ) -> None:
+    frontend_origin = _frontend_origin(clean_stack)
     async with anonymous_client.get(
-        "/users/profile", headers={"Origin": FRONTEND_ORIGIN}
+        "/users/profile", headers={"Origin": frontend_origin}
     ) as response:
         assert response.status == 401
-        assert response.headers["Access-Control-Allow-Origin"] == FRONTEND_ORIGIN
+        assert response.headers["Access-Control-Allow-Origin"] == frontend_origin
     async with anonymous_client.get(
         "/users/profile", headers={"Origin": "https://evil.example"}
     ) as response:

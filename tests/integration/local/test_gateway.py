@@ -25,7 +25,11 @@ from tests.integration.local.echo_function import BINARY_BODY
 from tests.integration.local.jwt_forgery import claims_of
 from tests.integration.local.rendezvous import Rendezvous
 
-ALLOWED_ORIGIN = "http://localhost:3000"  # template.yaml's FrontendOrigin default
+
+def _allowed_origin(stack: LocalStack) -> str:
+    """The origin the API's CORS allows: locally, the web app the stack serves."""
+    assert stack.web is not None and stack.web.origins
+    return stack.web.origins[0]
 
 
 def _http_event(path: str, method: str, *, public: bool = False) -> dict[str, Any]:
@@ -95,13 +99,13 @@ async def test_an_authorized_request_becomes_a_v2_event(
             ("X-Custom", "v2"),
             ("User-Agent", "gateway-test/1.0"),
             ("Cookie", "c1=v1; c2=v2"),
-            ("Origin", ALLOWED_ORIGIN),
+            ("Origin", _allowed_origin(echo_stack)),
         ],
     ) as response:
         assert response.status == 200
         event = await response.json()
         request_id = response.headers["apigw-requestid"]
-        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+        assert response.headers["Access-Control-Allow-Origin"] == _allowed_origin(echo_stack)
 
     assert event["version"] == "2.0"
     assert event["routeKey"] == "POST /echo/{first}/{second}"
@@ -272,14 +276,14 @@ async def test_a_missing_or_bad_token_is_a_401_before_the_function_runs(
     echo_stack: LocalStack, client: aiohttp.ClientSession, authorization: str | None
 ) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
-    headers["Origin"] = ALLOWED_ORIGIN
+    headers["Origin"] = _allowed_origin(echo_stack)
     calls = _echo_calls(echo_stack)
     async with client.post("/echo/a/b", headers=headers) as response:
         assert response.status == 401
         assert await response.json() == {"message": "Unauthorized"}
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         # API Gateway puts CORS headers on its own refusals too, so browsers can read them.
-        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+        assert response.headers["Access-Control-Allow-Origin"] == _allowed_origin(echo_stack)
     assert _echo_calls(echo_stack) == calls
 
 

@@ -1,0 +1,82 @@
+/** My stats: the signed-in user's outcomes and landing times, computed from their history. */
+
+import { useQuery } from "@tanstack/react-query";
+
+import { call } from "../../api/client";
+import type { HistoryEntry } from "../../api/types";
+import { useServices } from "../../app/context";
+import { ErrorBanner } from "../../components/ErrorBanner";
+import { statsOf } from "../../lib/stats";
+import { useTitle } from "../title";
+
+const MAX_PAGES = 20;
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? "—" : `${(ms / 1000).toFixed(3)} s`;
+}
+
+export function Stats() {
+  useTitle("My stats");
+  const { api } = useServices();
+  const history = useQuery({
+    queryKey: ["history", "all"],
+    queryFn: async () => {
+      const entries: HistoryEntry[] = [];
+      let cursor: string | undefined;
+      let complete = false;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const result = await call(api.GET("/bid-history", { params: { query: { limit: 100, cursor } } }));
+        entries.push(...result.items);
+        if (!result.nextCursor) {
+          complete = true;
+          break;
+        }
+        cursor = result.nextCursor;
+      }
+      return { entries, complete };
+    },
+  });
+  const stats = history.data ? statsOf(history.data.entries) : undefined;
+  return (
+    <section aria-labelledby="stats-heading">
+      <h1 id="stats-heading">My stats</h1>
+      {history.error ? <ErrorBanner error={history.error} title="Your history could not be loaded." /> : null}
+      {history.isPending ? <p role="status">Counting…</p> : null}
+      {stats ? (
+        <>
+          <dl className="stats">
+            <div>
+              <dt>Won</dt>
+              <dd>{stats.won}</dd>
+            </div>
+            <div>
+              <dt>Lost</dt>
+              <dd>{stats.lost}</dd>
+            </div>
+            <div>
+              <dt>Skipped</dt>
+              <dd>{stats.skipped}</dd>
+            </div>
+            <div>
+              <dt>Failed</dt>
+              <dd>{stats.failed}</dd>
+            </div>
+            <div>
+              <dt>Median landing before the close</dt>
+              <dd>{seconds(stats.medianLandingMs)}</dd>
+            </div>
+            <div>
+              <dt>Latest landing (nearest the close)</dt>
+              <dd>{seconds(stats.worstLandingMs)}</dd>
+            </div>
+          </dl>
+          <p className="muted">
+            Over {history.data!.entries.length} settled snipes
+            {history.data!.complete ? "" : " (the most recent ones)"}; landing times over the {stats.landed} bids
+            that were sent, each estimated as sent plus half its round trip.
+          </p>
+        </>
+      ) : null}
+    </section>
+  );
+}
