@@ -132,7 +132,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Linked or not, as whom, with which scopes, until when, broken or not */
+        /** Linked or not, as whom, with which scopes, until when, broken or not; whether eBay lets this application bid (granted, denied or unknown, with a sentence) */
         get: operations["getEbayLinkStatus"];
         put?: never;
         post?: never;
@@ -279,6 +279,8 @@ export interface components {
             /** @default null */
             field?: string | null;
             /** @default null */
+            bidId?: string | null;
+            /** @default null */
             correlationId?: string | null;
         };
         /**
@@ -408,7 +410,25 @@ export interface components {
             broken?: boolean;
             /** @default null */
             brokenReason?: string | null;
+            /**
+             * @description Whether eBay lets this application bid (its Buy Offer API is Limited Release): checked read-only when the account was linked; absent when not linked
+             * @default null
+             */
+            biddingAccess?: components["schemas"]["BiddingAccess"] | null;
+            /**
+             * @description The bidding access in a sentence, with what to do
+             * @default null
+             */
+            biddingAccessDetail?: string | null;
+            /** @default null */
+            biddingCheckedAt?: string | null;
         };
+        /**
+         * BiddingAccess
+         * @description Whether eBay lets this application bid (its Buy Offer API is Limited Release).
+         * @enum {unknown}
+         */
+        BiddingAccess: "denied" | "granted" | "unknown";
         /** AuthCallbackRequest */
         AuthCallbackRequest: {
             code: string;
@@ -460,6 +480,12 @@ export interface components {
              * @example 2025-01-31T18:04:05.000Z
              */
             updatedAt: string;
+            /**
+             * Format: date-time
+             * @description From this instant the sniper may wake to get the bid ready, and the maximum and offset can no longer be changed (cancelling stays possible until the bid is being placed)
+             * @example 2025-01-31T18:04:05.000Z
+             */
+            changesCloseAt: string;
         };
         /** MoneyView */
         MoneyView: {
@@ -560,7 +586,11 @@ export interface components {
         };
         /** CreateBidRequest */
         CreateBidRequest: {
-            /** @description The item number or the RESTful id v1|<n>|0 */
+            /**
+             * @description The item number, the RESTful id v1|<n>|<variation>, or the listing's https URL on ebay.com, ebay.co.uk, ebay.de, ebay.com.au, ebay.ca, ebay.fr, ebay.it or ebay.es (…/itm/<n> or …/itm/<title>/<n>, var=<variation> kept)
+             * @example 123456789012
+             * @example https://www.ebay.co.uk/itm/123456789012
+             */
             itemId: string;
             maxBid: components["schemas"]["MoneyIn"];
             /** @default null */
@@ -644,10 +674,15 @@ export interface components {
             groupId?: string | null;
             /** @default null */
             timing?: components["schemas"]["TimingView"] | null;
+            /** @default null */
+            emailedAt?: string | null;
         };
         /**
          * TimingView
          * @description How precisely the bid was fired. Instants to the microsecond; durations in ms.
+         *
+         *     `sent`/`answered` are the landing attempt's (or the last one's when none is known to have
+         *     landed); `landedAttempt` (1-based) is given only when it is known which one eBay took.
          */
         TimingView: {
             /**
@@ -671,6 +706,29 @@ export interface components {
             /** @default null */
             sentAfterTargetMs?: number | null;
             attempts: number;
+            /** @default [] */
+            tries?: components["schemas"]["AttemptView"][];
+            /** @default null */
+            landedAttempt?: number | null;
+            /** @default null */
+            firedBy?: string | null;
+        };
+        /**
+         * AttemptView
+         * @description One placeProxyBid sent; `status` absent when no answer was read (a timeout, a reset).
+         */
+        AttemptView: {
+            /**
+             * Format: date-time
+             * @example 2025-01-31T18:04:05.000Z
+             */
+            sent: string;
+            /** @default null */
+            answered?: string | null;
+            /** @default null */
+            status?: number | null;
+            /** @default null */
+            errorId?: number | null;
         };
         /** HistoryQuery */
         HistoryQuery: {
@@ -784,6 +842,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not declared as application/json (charset utf-8 at most) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unexpected error; quote `error.correlationId` */
             500: {
                 headers: {
@@ -837,6 +904,15 @@ export interface operations {
             };
             /** @description The resource changed or is in a state that does not allow this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as application/json (charset utf-8 at most) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1112,6 +1188,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not declared as application/json (charset utf-8 at most) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Well-formed, but the rules refuse it (see `error.code`) */
             422: {
                 headers: {
@@ -1159,7 +1244,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Linked or not, as whom, with which scopes, until when, broken or not */
+            /** @description Linked or not, as whom, with which scopes, until when, broken or not; whether eBay lets this application bid (granted, denied or unknown, with a sentence) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1443,7 +1528,10 @@ export interface operations {
     createBid: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the same key and body get the first answer again (with Idempotent-Replayed: true), and the snipe is set once. Yours for 24 h; the same key with another body is 422; while the first is in flight a twin waits for its answer, then 409 request_in_progress with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1482,6 +1570,15 @@ export interface operations {
             };
             /** @description The resource changed or is in a state that does not allow this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as application/json (charset utf-8 at most) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1620,6 +1717,15 @@ export interface operations {
             };
             /** @description The resource changed or is in a state that does not allow this */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as application/json (charset utf-8 at most) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
