@@ -223,7 +223,8 @@ async def test_sign_in_link_ebay_snipe_by_url_and_read_its_timing_report(
     assert report["bid"]["status"] == "WON"
     assert report["history"]["outcome"] == "WON"
     events = [mark["event"] for mark in report["timeline"]]
-    assert events[0] == "target" and events[-1] == "close" and "sent" in events
+    # Sent a little before the target (aimed by the one-way latency), all before the close.
+    assert events[-1] == "close" and {"target", "sent"} <= set(events)
     assert 1.0 < report["landedSecondsBeforeClose"] < 2.6
 
     history = (await cli.run("history", "--outcome", "won", "--json")).json
