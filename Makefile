@@ -155,13 +155,17 @@ SAM ?= $(or $(shell command -v sam 2>/dev/null),$(SAM_CLI_VENV)/bin/sam)
 
 .PHONY: $(SAM_BUILD_TARGETS) sam-build sam-validate lock-layer
 
+# What never runs on Lambda, left out of every function's build: the development stack (local
+# stack, eBay simulator, demo) and the command line (its rich/pycognito are not in the layer).
+NOT_SHIPPED := sniper/devstack sniper/cli
+
 $(SAM_BUILD_TARGETS):
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (run through sam build)" >&2; exit 2; }
 	@$(LAMBDA_PYTHON) -c '$(CHECK_VERSION)' || { echo "function bytecode needs Python \
 	$(PYTHON_VERSION) (Lambda python$(PYTHON_VERSION)); set LAMBDA_PYTHON=" >&2; exit 2; }
 	mkdir -p "$(ARTIFACTS_DIR)"
-	tar -cf - --exclude=__pycache__ --exclude='*.pyc' --exclude=sniper/local \
-		--exclude=sniper/ebaysim sniper | tar -xf - -C "$(ARTIFACTS_DIR)"
+	tar -cf - --exclude=__pycache__ --exclude='*.pyc' $(addprefix --exclude=,$(NOT_SHIPPED)) \
+		sniper | tar -xf - -C "$(ARTIFACTS_DIR)"
 	$(LAMBDA_PYTHON) -m compileall -q --invalidation-mode checked-hash \
 		-s "$(ARTIFACTS_DIR)" -p /var/task "$(ARTIFACTS_DIR)/sniper"
 

@@ -1,6 +1,6 @@
 """An HTTP API (payload format 2.0) event built without HTTP, for calling a handler in-process.
 
-Shaped like the local gateway's (`sniper.local.gateway.build_event`), which needs an aiohttp
+Shaped like the local gateway's (`sniper.devstack.local.gateway.build_event`), which needs an aiohttp
 request; claims arrive as API Gateway hands them over (`gateway_claims`). Pure: no I/O.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from sniper.local.jwt_auth import gateway_claims, gateway_scopes
+from sniper.devstack.local.jwt_auth import gateway_claims, gateway_scopes
 
 
 def api_event(

@@ -17,8 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
-from sniper.local.template import Template
+from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
+from sniper.devstack.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 _FAKE_CREDENTIALS = {
@@ -95,9 +95,9 @@ def realtime(process: subprocess.Popen[str]) -> bool:
 
 
 def start_simulator() -> tuple[Child, str]:
-    """`python -m sniper.ebaysim --port 0` with the local app credentials; (child, base URL)."""
+    """`python -m sniper.devstack.ebaysim --port 0` with the local app credentials; (child, base URL)."""
     child = _spawn(
-        ["-m", "sniper.ebaysim", "--port", "0", "--no-record",
+        ["-m", "sniper.devstack.ebaysim", "--port", "0", "--no-record",
          "--client-id", LOCAL_CLIENT_ID, "--client-secret", LOCAL_CLIENT_SECRET]
     )  # fmt: skip
     url = child.first_line.rsplit(" ", 1)[-1]

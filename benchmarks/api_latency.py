@@ -34,12 +34,12 @@ import jwt
 from benchmarks._api_event import api_event
 from benchmarks._common import print_table, summary, write_result
 from sniper.aws_clients import AwsClients
+from sniper.devstack.local.gateway import RouteTable
+from sniper.devstack.local.stack import LocalStack, StackOptions
+from sniper.devstack.local.template import Template
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
-from sniper.local.gateway import RouteTable
-from sniper.local.stack import LocalStack, StackOptions
-from sniper.local.template import Template
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
 

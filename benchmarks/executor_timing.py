@@ -1,7 +1,7 @@
 """Firing error of the bid executor against the eBay simulator on loopback, next to the floor.
 
 The error of a snipe is when its bid arrived at the simulator (the bid log's `arrivedNs`: the
-kernel's receive timestamp of the request, see sniper/ebaysim/server.py) minus its target instant
+kernel's receive timestamp of the request, see sniper/devstack/ebaysim/server.py) minus its target instant
 (close - offset).
 Each wave puts `c` snipes on `c` auctions with the SAME target instant (the worst case, and a
 common one: eBay closes on whole seconds and most users keep the default offset) and runs the
@@ -52,6 +52,11 @@ from benchmarks._timing import (
 )
 from sniper.aws_clients import AwsClients
 from sniper.config import ExecutorSettings, load_settings
+from sniper.devstack.ebaysim.clock import iso_ms
+from sniper.devstack.ebaysim.state import USER_SCOPES
+from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
+from sniper.devstack.local.context import LocalLambdaContext
+from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
@@ -67,14 +72,9 @@ from sniper.ebay.offer import (
     place_proxy_bid_path,
 )
 from sniper.ebay.wire import WarmConnection
-from sniper.ebaysim.clock import iso_ms
-from sniper.ebaysim.state import USER_SCOPES
 from sniper.events import SnipeDue
 from sniper.executor.app import EXECUTOR_RETRIES, build_executor
 from sniper.executor.engine import BidExecutor, Result
-from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
-from sniper.local.context import LocalLambdaContext
-from sniper.local.lambdas import LocalFunctions
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository

@@ -75,6 +75,7 @@ from benchmarks.executor_timing import (
     new_snipe,
 )
 from sniper.aws_clients import AwsClients
+from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
@@ -86,7 +87,6 @@ from sniper.ebay.offer import (
     place_proxy_bid_path,
 )
 from sniper.ebay.wire import WarmConnection
-from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository

@@ -33,8 +33,8 @@ import aiohttp
 from playwright.async_api import async_playwright
 
 from benchmarks._common import print_table, summary, write_result
-from sniper.demo.driver import DemoDriver, Endpoints, iso
-from sniper.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack, StackOptions
+from sniper.devstack.demo.driver import DemoDriver, Endpoints, iso
+from sniper.devstack.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack, StackOptions
 
 DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 FIRST_SCREEN_TARGET_KB = 250.0

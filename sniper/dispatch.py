@@ -4,7 +4,7 @@ Lambda queues the event, retries the target on error and dead-letters what still
 sender never waits for the work. The bid executor uses this for the notification handler
 (SnipeOutcome, LinkNeedsRenewal) and for handing a snipe on to a fresh invocation of itself;
 bid management uses it to wake the executor at once for a snipe created inside the lead.
-In local mode the same aioboto3 client reaches `sniper.local.lambdas` via LAMBDA_ENDPOINT_URL.
+In local mode the same aioboto3 client reaches `sniper.devstack.local.lambdas` via LAMBDA_ENDPOINT_URL.
 """
 
 from __future__ import annotations

@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_local(args: argparse.Namespace) -> int:
     try:
-        from sniper.cli import local_stack
+        from sniper.devstack import commands as local_stack
     except ImportError as missing:
         print(
             f"`sniper {args.command}` runs the local stack, which needs the `local` extra "

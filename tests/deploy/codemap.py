@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "sniper"
 # Never shipped to Lambda (the Makefile's build targets leave them out): the local stack and the
 # eBay simulator.
-NOT_SHIPPED = ("sniper.local", "sniper.ebaysim")
+NOT_SHIPPED = ("sniper.devstack", "sniper.cli")
 # Modules that define AWS operations rather than call them (none since the executor moved to
 # the SDK).
 NOT_ADAPTERS: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make sam-build` installs SAM CLI into its own venv here when none is on PATH.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 
 # name -> (parameter, actions, resource scopes after the named resource's ARN)
 POLICY_TEMPLATES: dict[str, tuple[str, frozenset[str], tuple[str, ...]]] = {

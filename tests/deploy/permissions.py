@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 from tests.deploy import codemap
 
 ADAPTER_ACTIONS: dict[str, frozenset[str]] = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 from tests.deploy.conftest import ROOT, requires_sam, sam_cli, sam_environment
 from tests.deploy.lockfile import LOCK_FILE, lock_module
 
@@ -61,11 +61,11 @@ def test_a_function_build_ships_the_compiled_package_only(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sniper"]
     package = tmp_path / "sniper"
     assert (package / "handlers" / "bid_executor.py").is_file()
-    assert not (package / "local").exists() and not (package / "ebaysim").exists()
+    assert not (package / "devstack").exists() and not (package / "cli").exists()
     _assert_compiled(package)
     shipped = {p.relative_to(tmp_path) for p in package.rglob("*.py")}
     source = {p.relative_to(ROOT) for p in (ROOT / "sniper").rglob("*.py")}
-    assert shipped == {p for p in source if p.parts[1] not in ("local", "ebaysim")}
+    assert shipped == {p for p in source if p.parts[1] not in ("devstack", "cli")}
 
 
 def test_the_layer_lock_pins_the_tested_versions_with_hashes() -> None:

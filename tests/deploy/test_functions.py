@@ -10,7 +10,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from sniper import config
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 from tests.deploy import codemap
 from tests.deploy.lockfile import LOCK_FILE, lock_module
 from tests.deploy.permissions import SETTINGS

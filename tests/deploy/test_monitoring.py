@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sniper import metrics
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 
 TOPIC = {"Ref": "AlarmTopic"}
 # What an access log line may say: no header, no raw path or query string, no caller identity.

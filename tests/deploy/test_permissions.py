@@ -11,7 +11,7 @@ import copy
 
 import pytest
 
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 from tests.deploy import codemap, iam
 from tests.deploy.permissions import ADAPTER_ACTIONS, SETTINGS, function_needs
 

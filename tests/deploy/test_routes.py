@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import sniper.api.routes
-from sniper.local.aws import LocalAws
-from sniper.local.template import Template
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.template import Template
 
 API_FUNCTIONS = sorted(spec.logical_id for spec in Template.load().functions() if spec.routes)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from cfnlint.api import ManualArgs, lint_file
 
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 from tests.deploy.conftest import ROOT, requires_sam, sam_cli, sam_environment
 
 

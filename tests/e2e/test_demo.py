@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from sniper.demo.driver import Endpoints
-from sniper.demo.script import Expected, Lot, Script
-from sniper.demo.session import run_demo
+from sniper.devstack.demo.driver import Endpoints
+from sniper.devstack.demo.script import Expected, Lot, Script
+from sniper.devstack.demo.session import run_demo
+from sniper.devstack.local.stack import LocalStack
 from sniper.domain.snipe import SnipeStatus
-from sniper.local.stack import LocalStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 from tests.fixtures.stack import ApiUserFactory
 
 RELINK_ADVICE = re.compile(r"link (it |your (ebay )?account )?again|re-?link|reconnect", re.I)

@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sniper.local.stack import LocalStack
-from sniper.local.template import Template
+from sniper.devstack.local.stack import LocalStack
+from sniper.devstack.local.template import Template
 from tests.fixtures.stack import TEST_PASSWORD, ApiUserFactory
 from tests.integration.local.jwt_forgery import claims_of, expired, foreign_key, forge
 

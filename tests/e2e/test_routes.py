@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 from tests.fixtures.stack import ApiUser, ApiUserFactory
 
 

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 from tests.e2e.test_routes import link_ebay
 from tests.fixtures.stack import ApiUserFactory
 

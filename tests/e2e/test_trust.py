@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 from tests.e2e.test_routes import link_ebay
 from tests.fixtures.stack import ApiUser, ApiUserFactory
 

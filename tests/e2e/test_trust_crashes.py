@@ -18,8 +18,8 @@ import asyncio
 
 import pytest
 
+from sniper.devstack.local.stack import LocalStack
 from sniper.executor.steps import Step
-from sniper.local.stack import LocalStack
 from tests.fixtures.stack import ApiUserFactory
 from tests.support.trust import emails_to, observe, set_snipe
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from sniper.devstack.local.stack import LocalStack
 from sniper.executor.fire import MAX_ATTEMPTS
-from sniper.local.stack import LocalStack
 from tests.fixtures.stack import ApiUser, ApiUserFactory, sim_call
 from tests.support.trust import Lot, final_status, observe, set_snipe
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 from tests.fixtures.stack import ApiUser, link_ebay, sim_call
 
 TERMINAL = frozenset({"WON", "LOST", "FAILED", "SKIPPED", "CANCELLED"})

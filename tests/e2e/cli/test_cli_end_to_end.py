@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "Cli-Test-Passw0rd!"

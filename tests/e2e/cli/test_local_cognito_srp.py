@@ -1,4 +1,4 @@
-"""The local user pool signs in by SRP as Cognito does (sniper/local/cognito_srp.py): pycognito's
+"""The local user pool signs in by SRP as Cognito does (sniper/devstack/local/cognito_srp.py): pycognito's
 client, over HTTP to moto in server mode, gets tokens with the right password and is refused with
 a wrong one; the answer is checked the way Cognito checks it (timestamp, secret block, client);
 temporary and unconfirmed users meet Cognito's answers."""
@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 from pycognito.exceptions import ForceChangePasswordException
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 
 PASSWORD = "Srp-Test-Passw0rd!"
 

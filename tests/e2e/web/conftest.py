@@ -24,7 +24,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright, expect
 
-from sniper.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack
+from sniper.devstack.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 WEB_DIST = PROJECT_ROOT / "web" / "dist"

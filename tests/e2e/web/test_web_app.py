@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from sniper.local.stack import DEMO_PASSWORD, DEMO_USERNAME
+from sniper.devstack.local.stack import DEMO_PASSWORD, DEMO_USERNAME
 from tests.e2e.web.conftest import WebStack, audit, link_ebay, sign_in, unique
 from tests.fixtures.stack import TEST_PASSWORD
 

@@ -1,4 +1,4 @@
-"""The local stack's host for the web app (sniper/local/webapp.py) over HTTP: config.json from the
+"""The local stack's host for the web app (sniper/devstack/local/webapp.py) over HTTP: config.json from the
 running stack, the app's routes answered with index.html, hashed assets cached for good, the
 rest never stale, nothing outside the build served."""
 
@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 import yarl
 
-from sniper.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack
-from sniper.local.webapp import WebApp
+from sniper.devstack.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack
+from sniper.devstack.local.webapp import WebApp
 from tests.e2e.web.conftest import WEB_DIST
 
 

@@ -18,10 +18,10 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from sniper.ebaysim import SimulatorServer
-from sniper.local.aws import LocalAws
-from sniper.local.context import LocalLambdaContext
-from sniper.local.lambdas import LocalFunctions
+from sniper.devstack.ebaysim import SimulatorServer
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.context import LocalLambdaContext
+from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.runtime import Entrypoint
 from tests.support.http_events import claims_for, http_event
 

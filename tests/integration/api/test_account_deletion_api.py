@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest_asyncio
 
+from sniper.devstack.ebaysim import SimulatorServer
+from sniper.devstack.local.aws import ACCOUNT_ID, LocalAws
+from sniper.devstack.local.gateway import LocalGateway, RouteTable
+from sniper.devstack.local.jwt_auth import JwtAuthorizer
+from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.snipe import SnipeStatus
-from sniper.ebaysim import SimulatorServer
-from sniper.local.aws import ACCOUNT_ID, LocalAws
-from sniper.local.gateway import LocalGateway, RouteTable
-from sniper.local.jwt_auth import JwtAuthorizer
-from sniper.local.lambdas import LocalFunctions
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository

@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from sniper.devstack.local.aws import LocalAws
 from sniper.domain.snipe import SnipeStatus
-from sniper.local.aws import LocalAws
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from tests.factories import make_history, make_snipe

@@ -6,9 +6,9 @@ import asyncio
 import json
 from urllib.parse import parse_qs, quote, urlsplit
 
+from sniper.devstack.local.aws import LOCAL_RU_NAME, LocalAws
+from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.snipe import SnipeStatus
-from sniper.local.aws import LOCAL_RU_NAME, LocalAws
-from sniper.local.lambdas import LocalFunctions
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from tests.factories import make_snipe

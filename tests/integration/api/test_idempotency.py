@@ -23,9 +23,9 @@ from sniper.api.idempotency import (
     IdempotentRequests,
     RequestInProgress,
 )
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.errors import BusinessRuleViolation, UpstreamUnavailable
-from sniper.local.aws import LocalAws
-from sniper.local.lambdas import LocalFunctions
 from sniper.storage.idempotency import IdempotencyRecords
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from sniper.local.aws import LOCAL_CLIENT_SECRET, LocalAws
+from sniper.devstack.local.aws import LOCAL_CLIENT_SECRET, LocalAws
 from sniper.storage.users import UsersRepository
 from sniper.vault import TokenVault
 from tests.integration.api.conftest import BIDS, EBAY_OAUTH, WISHLIST, ApiApps, Sim, snipe_via_api

@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from sniper.devstack.ebaysim import SimulatorServer
+from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
+from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.errors import UpstreamUnavailable
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
@@ -22,10 +25,7 @@ from sniper.ebay.client import EbayClient
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
-from sniper.ebaysim import SimulatorServer
 from sniper.handlers import bid_management
-from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
-from sniper.local.lambdas import LocalFunctions
 from sniper.runtime import App
 from sniper.services.snipe_book import ABANDONED_AFTER_MS, NewSnipe, SnipeBook
 from sniper.storage.live_guards import GUARD_KIND, LiveGuards

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from sniper.api.routes.openapi import all_operations
-from sniper.local.aws import LocalAws
+from sniper.devstack.local.aws import LocalAws
 from tests.integration.api.conftest import ApiApps, Sim, link_ebay
 from tests.support.http_events import claims_for, http_event
 

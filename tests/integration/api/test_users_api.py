@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sniper.devstack.local.aws import LocalAws
 from sniper.domain.snipe import SnipeStatus
-from sniper.local.aws import LocalAws
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from sniper.devstack.ebaysim import SimulatorServer
 from sniper.domain import errors as domain
 from sniper.domain.money import Money
 from sniper.ebay import errors
@@ -27,7 +28,6 @@ from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import USER_SCOPES
 from sniper.ebay.transport import EbayTransport
-from sniper.ebaysim import SimulatorServer
 from tests.support.ebay_contracts import check_request
 
 SECRET = "sim-secret-never-logged"
@@ -180,7 +180,7 @@ async def test_revoked_grant_is_invalid_grant_and_a_broken_link(
 
 async def test_wrong_client_secret_is_invalid_client(ebay_sim: SimulatorServer) -> None:
     # The session simulator accepts any secret; this one is configured to check it.
-    from sniper.ebaysim import SimConfig
+    from sniper.devstack.ebaysim import SimConfig
 
     async with SimulatorServer(
         config=SimConfig(client_id="sniper-test-app", client_secret="right", record_exchanges=False)

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from sniper.devstack.ebaysim import SimulatorServer
 from sniper.domain.money import Money
 from sniper.ebay import errors
 from sniper.ebay.endpoints import endpoints_for
@@ -22,7 +23,6 @@ from sniper.ebay.offer import (
     read_place_proxy_bid,
 )
 from sniper.ebay.wire import WarmConnection
-from sniper.ebaysim import SimulatorServer
 
 
 async def _admin(session: aiohttp.ClientSession, method: str, path: str, body: Any) -> Any:

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from sniper.ebaysim import SimulatorServer
+from sniper.devstack.ebaysim import SimulatorServer
 from tests.integration.ebaysim.sim_client import Sim
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from sniper.ebaysim import SimulatorServer
+from sniper.devstack.ebaysim import SimulatorServer
 
 MARKETPLACE = {"X-EBAY-C-MARKETPLACE-ID": "EBAY_US"}
 

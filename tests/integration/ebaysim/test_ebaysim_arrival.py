@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sniper.ebaysim import SimulatorServer
+from sniper.devstack.ebaysim import SimulatorServer
 
 EPOCH_NS = 1_800_000_000 * 10**9
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from sniper.devstack.ebaysim import SimConfig, SimulatorServer
 from sniper.domain.money import Money
 from sniper.ebay.client import EbayClient
 from sniper.ebay.credentials import AppCredentials
@@ -20,7 +21,6 @@ from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.errors import EbayAppNotApproved
 from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import UserTokens
-from sniper.ebaysim import SimConfig, SimulatorServer
 from tests.integration.ebaysim.sim_client import Sim
 
 GATEWAY_1100 = {

@@ -1,4 +1,4 @@
-"""`python -m sniper.ebaysim` runs standalone, prints its URL and stops cleanly on SIGTERM."""
+"""`python -m sniper.devstack.ebaysim` runs standalone, prints its URL and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import aiohttp
 
 async def test_standalone_server_starts_serves_and_stops() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sniper.ebaysim", "--host", "127.0.0.1", "--port", "0",
+        sys.executable, "-m", "sniper.devstack.ebaysim", "--host", "127.0.0.1", "--port", "0",
         "--bidding-not-approved", stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert process.stdout is not None

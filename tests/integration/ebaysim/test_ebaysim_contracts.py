@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sniper.ebaysim import SimulatorServer
+from sniper.devstack.ebaysim import SimulatorServer
 from tests.integration.ebaysim.sim_client import Sim
 from tests.support.ebay_contracts import (
     ContractViolation,

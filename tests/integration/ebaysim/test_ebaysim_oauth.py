@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from sniper.ebaysim import SimConfig, SimulatorServer
+from sniper.devstack.ebaysim import SimConfig, SimulatorServer
 from tests.integration.ebaysim.sim_client import Sim
 
 OFFER_SCOPE = "https://api.ebay.com/oauth/api_scope/buy.offer.auction"

@@ -19,18 +19,18 @@ import pytest
 
 from sniper.aws_clients import AwsClients
 from sniper.config import ExecutorSettings, load_settings
+from sniper.devstack.ebaysim import SimulatorServer
+from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
+from sniper.devstack.local.context import LocalLambdaContext
+from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.money import Money
 from sniper.domain.snipe import BidGroup, Snipe
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth
-from sniper.ebaysim import SimulatorServer
 from sniper.executor.app import EXECUTOR_RETRIES, build_executor
 from sniper.executor.engine import BidExecutor, Hooks
-from sniper.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
-from sniper.local.context import LocalLambdaContext
-from sniper.local.lambdas import LocalFunctions
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sniper.devstack.ebaysim.clock import iso_ms
 from sniper.domain.snipe import FailureReason, SnipeStatus
-from sniper.ebaysim.clock import iso_ms
 from sniper.events import SnipeDue
 from sniper.executor.engine import Result
 from tests.integration.engine.conftest import World, context, gather

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from sniper.aws_clients import AwsClients
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.scheduler import LocalScheduler, parse_at
 from sniper.domain import instants
 from sniper.domain.snipe import SnipeStatus
-from sniper.local.aws import LocalAws
-from sniper.local.scheduler import LocalScheduler, parse_at
 from sniper.scheduling import (
     EventBridgeSnipeScheduler,
     TooCloseToClose,

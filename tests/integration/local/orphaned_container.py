@@ -8,8 +8,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from sniper.local.containers import Invocation
-from sniper.local.process_container import ProcessContainer
+from sniper.devstack.local.containers import Invocation
+from sniper.devstack.local.process_container import ProcessContainer
 from tests.integration.local.templates import ECHO_HANDLER
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.local.aws import LocalAws
-from sniper.local.lambdas import LocalFunctions
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.lambdas import LocalFunctions
 
 
 class RecordingFunctions(LocalFunctions):

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sniper.local.serving import serve
+from sniper.devstack.local.serving import serve
 
 
 class Rendezvous:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 
 ECHO_HANDLER = "tests.integration.local.echo_function.handler"
 ECHO_DLQ = "EchoDeadLetterQueue"

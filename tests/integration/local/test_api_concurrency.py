@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.stack import LocalStack
 from tests.fixtures.stack import ApiUserFactory
 
 ROUTES = Path(__file__).resolve().parents[3] / "sniper" / "api" / "routes"

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from sniper.local.async_retries import (
+from sniper.devstack.local.async_retries import (
     EventInvokeConfig,
     GiveUp,
     RetryAt,
     RetryTiming,
     after_failure,
 )
-from sniper.local.lambdas import LocalFunctions
-from sniper.local.stack import LocalStack, StackOptions
-from sniper.local.template import Template
+from sniper.devstack.local.lambdas import LocalFunctions
+from sniper.devstack.local.stack import LocalStack, StackOptions
+from sniper.devstack.local.template import Template
 from tests.integration.local.templates import ECHO_DLQ, echo_function, with_functions
 
 # AWS's timing on a clock 60 times faster: retries after 1 s and 2 s, a 90 s maximum age is 1.5 s.

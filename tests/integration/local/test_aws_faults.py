@@ -20,10 +20,10 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from sniper.aws_clients import AwsClients
-from sniper.local.aws import LocalAws
-from sniper.local.aws_proxy import ADMIN_PATH, AwsFaultProxy
-from sniper.local.serving import serve
-from sniper.local.stack import LocalStack
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.aws_proxy import ADMIN_PATH, AwsFaultProxy
+from sniper.devstack.local.serving import serve
+from sniper.devstack.local.stack import LocalStack
 from tests.fixtures.stack import ApiUserFactory
 from tests.integration.local.recording_functions import RecordingFunctions
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest_asyncio
 
+from sniper.devstack.local.crashes import Kill
+from sniper.devstack.local.lambdas import AsyncEvent, LocalFunctions
+from sniper.devstack.local.stack import LocalStack
 from sniper.executor.steps import Step
-from sniper.local.crashes import Kill
-from sniper.local.lambdas import AsyncEvent, LocalFunctions
-from sniper.local.stack import LocalStack
 from tests.fixtures.stack import ApiUser, link_ebay, make_api_user, short_clock_options, sim_call
 
 EXECUTOR = "BidExecutorFunction"

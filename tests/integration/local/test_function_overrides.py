@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sniper.local.stack import LOCAL_TIMING, LocalStack, StackOptions
+from sniper.devstack.local.stack import LOCAL_TIMING, LocalStack, StackOptions
 
 
 def _options(tmp_path: Path, **fields: object) -> StackOptions:

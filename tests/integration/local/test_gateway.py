@@ -18,9 +18,9 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from sniper.local.gateway import ApiRoute, RouteTable
-from sniper.local.stack import LocalStack, StackOptions
-from sniper.local.template import Template
+from sniper.devstack.local.gateway import ApiRoute, RouteTable
+from sniper.devstack.local.stack import LocalStack, StackOptions
+from sniper.devstack.local.template import Template
 from tests.integration.local.echo_function import BINARY_BODY
 from tests.integration.local.jwt_forgery import claims_of
 from tests.integration.local.rendezvous import Rendezvous

@@ -20,10 +20,15 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sniper.local.aws import LocalAws
-from sniper.local.jwt_auth import JwtAuthorizer, Unauthorized, gateway_claims, gateway_scopes
-from sniper.local.serving import serve
-from sniper.local.stack import sign_in
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.jwt_auth import (
+    JwtAuthorizer,
+    Unauthorized,
+    gateway_claims,
+    gateway_scopes,
+)
+from sniper.devstack.local.serving import serve
+from sniper.devstack.local.stack import sign_in
 from tests.integration.local.jwt_forgery import claims_of, expired, foreign_key, forge
 
 PASSWORD = "Authz-Test-Passw0rd!"

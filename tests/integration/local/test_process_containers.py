@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from sniper.local.async_retries import RetryTiming
-from sniper.local.containers import ContainerKind, FunctionError
-from sniper.local.lambdas import LocalFunctions
-from sniper.local.process_container import ProcessContainer
-from sniper.local.stack import LocalStack, StackOptions
+from sniper.devstack.local.async_retries import RetryTiming
+from sniper.devstack.local.containers import ContainerKind, FunctionError
+from sniper.devstack.local.lambdas import LocalFunctions
+from sniper.devstack.local.process_container import ProcessContainer
+from sniper.devstack.local.stack import LocalStack, StackOptions
 from tests.integration.local.rendezvous import Rendezvous
 from tests.integration.local.templates import echo_function, with_functions
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sniper.local.aws import LocalAws
-from sniper.local.scheduler import LocalScheduler
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.scheduler import LocalScheduler
 from tests.integration.local.recording_functions import RecordingFunctions
 
 SCHEDULES = 120

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from sniper import cli
-from sniper.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack, StackOptions
+from sniper.devstack.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack, StackOptions
 from tests.integration.local.jwt_forgery import claims_of
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sniper.ebaysim import SimulatorServer
-from sniper.local.aws import LocalAws
-from sniper.local.lambdas import LocalFunctions
-from sniper.local.postmark_sink import PostmarkSink
+from sniper.devstack.ebaysim import SimulatorServer
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.lambdas import LocalFunctions
+from sniper.devstack.local.postmark_sink import PostmarkSink
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from sniper.aws_clients import AwsClients
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.postmark_sink import PostmarkSink, SinkFault
 from sniper.domain.errors import UpstreamUnavailable
 from sniper.domain.user import NotificationChoices, Preferences
 from sniper.events import SnipeOutcome, from_mapping
-from sniper.local.aws import LocalAws
-from sniper.local.postmark_sink import PostmarkSink, SinkFault
 from sniper.notifications.notifier import IN_FLIGHT_MS, Delivery, Notifier, SendInFlight
 from sniper.notifications.postmark import PostmarkMailer
 from sniper.storage.history import HistoryRepository

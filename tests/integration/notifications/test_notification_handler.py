@@ -8,15 +8,15 @@ import aiohttp
 import msgspec
 import pytest
 
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.context import LocalLambdaContext
+from sniper.devstack.local.postmark_sink import PostmarkSink
 from sniper.domain.errors import UpstreamUnavailable
 from sniper.domain.money import Money
 from sniper.domain.snipe import SnipeStatus
 from sniper.domain.user import NotificationChoices, Preferences
 from sniper.events import Amount, LinkNeedsRenewal, SnipeOutcome
 from sniper.handlers.notification_handler import build
-from sniper.local.aws import LocalAws
-from sniper.local.context import LocalLambdaContext
-from sniper.local.postmark_sink import PostmarkSink
 from sniper.runtime import App
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository

@@ -13,12 +13,12 @@ import aiohttp
 import msgspec
 import pytest
 
+from sniper.devstack.ebaysim import SimulatorServer
+from sniper.devstack.local.lambdas import LocalFunctions
+from sniper.devstack.local.postmark_sink import PostmarkSink
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.domain.user import EbayLink, User
 from sniper.ebay.oauth import USER_SCOPES, UserTokens
-from sniper.ebaysim import SimulatorServer
-from sniper.local.lambdas import LocalFunctions
-from sniper.local.postmark_sink import PostmarkSink
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from sniper.vault import TokenVault

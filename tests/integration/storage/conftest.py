@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sniper.aws_clients import AwsClients
-from sniper.local.aws import LocalAws
+from sniper.devstack.local.aws import LocalAws
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable

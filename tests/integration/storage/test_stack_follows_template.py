@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from sniper.local.aws import LocalAws
-from sniper.local.template import Template
+from sniper.devstack.local.aws import LocalAws
+from sniper.devstack.local.template import Template
 
 
 def _describe(aws: LocalAws, logical_id: str) -> dict[str, object]:

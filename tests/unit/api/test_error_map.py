@@ -12,9 +12,9 @@ from sniper.api.app import HttpApp, api_resolver
 from sniper.api.errors import STATUS_BY_ERROR, Unauthenticated, UnsupportedMediaType, status_for
 from sniper.api.idempotency import IdempotencyKeyReused, IdempotentRequests, RequestInProgress
 from sniper.api.routes import bids
+from sniper.devstack.local.context import LocalLambdaContext
 from sniper.domain import errors as domain
 from sniper.ebay import errors as ebay
-from sniper.local.context import LocalLambdaContext
 from sniper.services.oauth_state import InvalidState, StateAlreadyUsed
 from sniper.services.snipe_book import AlreadySniped
 from tests.support.http_events import claims_for, http_event

@@ -9,7 +9,7 @@ import textwrap
 from openapi_spec_validator import validate
 
 from sniper.api.routes.openapi import all_operations, api_document
-from sniper.local.template import Template
+from sniper.devstack.local.template import Template
 
 API_FUNCTIONS = {
     "UserManagementFunction",
@@ -72,7 +72,7 @@ def test_the_api_never_imports_pydantic() -> None:
         from aws_lambda_powertools import Logger
         from sniper.api.app import HttpApp, api_resolver
         from sniper.api.routes import openapi
-        from sniper.local.context import LocalLambdaContext
+        from sniper.devstack.local.context import LocalLambdaContext
         from tests.support.http_events import http_event
 
         logger = Logger(service="pydantic-check")

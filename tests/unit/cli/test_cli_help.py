@@ -45,7 +45,7 @@ def test_help_and_version_import_neither_the_local_stack_nor_the_sdks() -> None:
     probe = (
         "import sys; from sniper.cli.main import main\n"
         "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('moto', 'boto3', 'sniper.local', 'pycognito', 'rich', 'requests')"
+        "heavy = [m for m in ('moto', 'boto3', 'sniper.devstack.local', 'pycognito', 'rich', 'requests')"
         " if m in sys.modules]\n"
         "print(','.join(heavy))"
     )

@@ -10,7 +10,7 @@ import pytest
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
 from pycognito.aws_srp import AWSSRP
 
-from sniper.local.cognito_srp import (
+from sniper.devstack.local.cognito_srp import (
     EXPIRED,
     SESSION_SECONDS,
     Challenge,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sniper.demo.script import (
+from sniper.devstack.demo.script import (
     FAST,
     STANDARD,
     Expected,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sniper.demo.view import (
+from sniper.devstack.demo.view import (
     Result,
     Row,
     Snapshot,

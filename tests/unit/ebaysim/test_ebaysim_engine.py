@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sniper.domain.money import Money
-from sniper.ebaysim.engine import (
+from sniper.devstack.ebaysim.engine import (
     Auction,
     BidError,
     BidRejected,
@@ -13,6 +12,7 @@ from sniper.ebaysim.engine import (
     buy_it_now,
     place_proxy_bid,
 )
+from sniper.domain.money import Money
 
 START_NS = 1_700_000_000_000_000_000
 END_NS = START_NS + 60_000_000_000

@@ -7,9 +7,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sniper.devstack.ebaysim.engine import Auction, BidRejected, place_proxy_bid
 from sniper.domain.increments import bid_increment
 from sniper.domain.money import Money
-from sniper.ebaysim.engine import Auction, BidRejected, place_proxy_bid
 
 BIDDERS = ["ann", "ben", "cat", "dan"]
 T0 = 1_700_000_000_000_000_000

@@ -1,0 +1,9 @@
+"""The eBay simulator: eBay's OAuth, Browse, Offer, Trading and notification contracts on localhost,
+with a real auction engine underneath, fault injection and a nanosecond record of every bid."""
+
+from sniper.devstack.ebaysim.clock import Clock, SystemClock
+from sniper.devstack.ebaysim.config import SimConfig
+from sniper.devstack.ebaysim.server import Exchange, SimulatorServer
+from sniper.devstack.ebaysim.state import SimState
+
+__all__ = ["Clock", "Exchange", "SimConfig", "SimState", "SimulatorServer", "SystemClock"]
