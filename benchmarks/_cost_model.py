@@ -1,9 +1,14 @@
 """What one snipe costs on AWS: a pure model (tests/unit/benchmarks covers it; `cost.py` prints).
 
 A snipe is paid for by the request that creates it, the schedule(s) that wake the executor, the
-executor's whole wait in Lambda (the scheduler's 60 s grid wakes it between `lead` and
-`lead + 60 s` before the close, and it waits there until the close, then the settle grace,
-then settles), the standby's wait, the notifier, and DynamoDB, KMS, X-Ray and log traffic.
+executor's time in Lambda, the standby's, the notifier, and DynamoDB, KMS, SQS, X-Ray and log
+traffic. How the executor is woken decides most of it (`Config.wake`):
+- "queue" (what the code does): the scheduler's early invocation relays itself through the wake
+  queue (SQS, a delay to the second) and ends; the executor runs from `run_lead_s` before the
+  instant until it has settled; the standby, a second later, until the snipe is final.
+- "scheduler" (what it did before): the executor waits in Lambda from the scheduler's wake
+  (between `lead` and `lead + 60 s` before the close, the grid's window) until the close.
+- "precise": a Step Functions Wait state would land it `precise_lead_s` before the close.
 Free tiers are left out: a self-hoster's account may have spent them elsewhere.
 """
 
@@ -26,6 +31,7 @@ class Prices:
     kms_request: float = 0.03 / 1e4
     secrets_call: float = 0.05 / 1e4
     scheduler_invocation: float = 1.00 / 1e6
+    sqs_request: float = 0.40 / 1e6  # standard queue, per 64 KB request
     step_transition: float = 0.025 / 1e3  # Step Functions Standard, for the precise-wake row
     xray_trace: float = 5.00 / 1e6  # Tracing: Active on every function
     logs_gb: float = 0.50  # CloudWatch Logs ingestion
@@ -74,16 +80,19 @@ class Config:
     lead_s: float  # ScheduleLeadSeconds
     standby: Standby | None = field(default_factory=Standby)
     grid_s: float = 60.0  # the scheduler fires within this window after its instant
-    # "scheduler": woken by EventBridge Scheduler on its grid (today). "precise": a Step
-    # Functions Wait state lands the executor `precise_lead_s` before the close instead.
-    wake: str = "scheduler"
+    # See the module's docstring: "queue" (the code), "scheduler" (waiting in Lambda), "precise".
+    wake: str = "queue"
     precise_lead_s: float = 15.0
+    run_lead_s: float = 15.0  # instants.Timing.run_lead_s: the run starts this long before
+    relay_s: float = 0.3  # an early invocation's work: peek, one SQS send
 
     def label(self) -> str:
         standby = "standby" if self.standby is not None else "no standby"
         if self.wake == "precise":
             return f"{self.memory_mb} MB, Step Functions wake {self.precise_lead_s:g} s, {standby}"
-        return f"{self.memory_mb} MB, lead {self.lead_s:g} s, {standby}"
+        if self.wake == "queue":
+            return f"{self.memory_mb} MB, lead {self.lead_s:g} s, wake queue, {standby}"
+        return f"{self.memory_mb} MB, lead {self.lead_s:g} s, waits in Lambda, {standby}"
 
 
 @dataclass
@@ -99,16 +108,20 @@ class Bill:
         return sum(self.dollars.values())
 
 
-def mean_wait_s(config: Config) -> float:
+def mean_wait_s(config: Config, usage: Usage | None = None) -> float:
     """How long before the close the primary executor starts, on average."""
     if config.wake == "precise":
         return config.precise_lead_s
+    if config.wake == "queue":
+        return config.run_lead_s + (usage or Usage()).offset_s
     return config.lead_s + config.grid_s / 2  # uniform over the grid's window
 
 
 def handoff_share(config: Config, usage: Usage) -> float:
     """Share of snipes whose wait does not fit one invocation (one hand-off each)."""
     room = usage.max_invocation_s - usage.grace_s - usage.settle_s
+    if config.wake == "queue":
+        return 0.0  # relays chain up to 15 minutes each; the run itself fits
     if config.wake == "precise":
         return 0.0 if config.precise_lead_s <= room else 1.0
     earliest, latest = config.lead_s, config.lead_s + config.grid_s
@@ -123,7 +136,7 @@ def cost(config: Config, usage: Usage | None = None, prices: Prices | None = Non
     u, p = usage or Usage(), prices or Prices()
     bill = Bill()
     gb = config.memory_mb / 1024
-    wait = mean_wait_s(config)
+    wait = mean_wait_s(config, u)
     hops = handoff_share(config, u)
     init = u.init_s * u.cold_share
 
@@ -135,20 +148,34 @@ def cost(config: Config, usage: Usage | None = None, prices: Prices | None = Non
     rru = float(u.reads_rru)
     schedules = 1.0
 
+    relays = 0.0
+    if config.wake == "queue":
+        relays = 1.0  # the primary's early invocation, which relays and ends
     if config.standby is not None:
         s = config.standby
-        standby_wait = (
-            s.wake_before_close_s if config.wake == "precise"
-            else s.wake_before_close_s + config.grid_s / 2
-        )  # fmt: skip
-        # It watches until the primary's bid is placed (the target, about a second after it).
-        watching = max(0.0, standby_wait - u.offset_s + 1.0)
+        if config.wake == "queue":
+            relays += 1.0
+            # From its wake (a second after the primary's) until the snipe is final.
+            watching = wait - 1.0 + u.grace_s + u.settle_s
+        else:
+            standby_wait = (
+                s.wake_before_close_s if config.wake == "precise"
+                else s.wake_before_close_s + config.grid_s / 2
+            )  # fmt: skip
+            # It watches until the primary's bid is placed (the target, about a second after it).
+            watching = max(0.0, standby_wait - u.offset_s + 1.0)
         bill.gb_s["standby"] = gb * (init + watching)
         invocations["standby"] = 1.0
         schedules += 1
         beats = min(s.heartbeat_window_s, wait) / s.heartbeat_every_s
         wru += beats * u.snipe_wru
         rru += watching / s.heartbeat_every_s + 2  # its polls, its peek and claim attempt
+
+    if relays:
+        bill.gb_s["relays"] = relays * gb * (init + config.relay_s)
+        invocations["relays"] = relays
+        rru += relays  # each relay's peek
+    sqs = 3 * relays  # per relay: the send, the event source's receive, its delete
 
     bill.gb_s["notifier"] = u.notifier_invocations * u.notifier_memory_mb / 1024 * u.notifier_s
     bill.gb_s["create"] = u.create_memory_mb / 1024 * u.create_s
@@ -159,12 +186,13 @@ def cost(config: Config, usage: Usage | None = None, prices: Prices | None = Non
     bill.requests = {
         "lambda": lambda_requests, "scheduler": schedules, "dynamodb_wru": wru,
         "dynamodb_rru": rru, "kms": float(u.kms_decrypts), "secrets": (1 + hops) * u.cold_share,
-        "http_api": 1.0,
+        "http_api": 1.0, "sqs": sqs,
     }  # fmt: skip
     bill.dollars = {
         "lambda duration": sum(bill.gb_s.values()) * p.lambda_gb_s,
         "lambda requests": lambda_requests * p.lambda_request,
         "scheduler": schedules * p.scheduler_invocation,
+        "sqs": sqs * p.sqs_request,
         "dynamodb": wru * p.dynamodb_wru + rru * p.dynamodb_rru,
         "kms": u.kms_decrypts * p.kms_request,
         "secrets manager": bill.requests["secrets"] * p.secrets_call,

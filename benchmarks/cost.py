@@ -1,12 +1,13 @@
 """What one snipe costs on AWS, by executor memory size and schedule lead, the standby included.
 
 A model, not a measurement (`_cost_model.py` says what it counts and the prices it uses): each
-configuration's Lambda GB-seconds (the primary's wait from the scheduler's grid to the close,
-the grace, the settle; the standby's watch; the notifier; the create request) and its requests
-(Lambda, Scheduler, DynamoDB units, KMS, Secrets Manager, X-Ray, logs). Which memory sizes meet
-the precision targets is read from precision.py's latest results (the 0.58 vCPU target: |error|
-p99 at most twice the 1 vCPU figure, applied to every size); the cheapest configuration that
-meets them is named. The last rows show what an earlier, precise wake-up would cost instead.
+configuration's Lambda GB-seconds (the relays of the early invocations; the primary's run from
+its wake to the settle; the standby's watch; the notifier; the create request) and its requests
+(Lambda, Scheduler, SQS, DynamoDB units, KMS, Secrets Manager, X-Ray, logs). Which memory sizes
+meet the precision targets is read from precision.py's latest results (the 0.58 vCPU target:
+|error| p99 at most twice the 1 vCPU figure, applied to every size); the cheapest configuration
+that meets them is named. Rows "waits in Lambda" show what the snipe cost before the wake queue;
+the last table, a Step Functions wake-up, for comparison.
 
     python benchmarks/cost.py [--memories 512,1024,1769] [--leads 90,120] [--no-standby]
         [--standby-wake 60] [--heartbeat-every 1] [--heartbeat-window 30] [--offset 3]
@@ -78,8 +79,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--leads", default="90,120", help="ScheduleLeadSeconds values")
     parser.add_argument("--no-standby", action="store_true")
     parser.add_argument("--standby-wake", type=float, default=60.0, help="W: s before close")
-    parser.add_argument("--heartbeat-every", type=float, default=1.0, help="H, s")
-    parser.add_argument("--heartbeat-window", type=float, default=30.0, help="N, s")
+    parser.add_argument("--heartbeat-every", type=float, default=0.5, help="H, s")
+    parser.add_argument("--heartbeat-window", type=float, default=12.0, help="N, s")
     parser.add_argument("--offset", type=float, default=3.0, help="the user's offset, s")
     parser.add_argument("--precision", type=Path, default=RESULTS / "precision.json")
     args = parser.parse_args(argv)
@@ -95,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     rows = [row(c, usage, meets.get(c.memory_mb)) for c in configs]
     if standby is not None:  # what the standby adds, at the smallest lead
         rows += [row(Config(m, min(leads), None), usage, meets.get(m)) for m in memories]
+    # What the wake queue saves: the same snipe waiting in Lambda for the scheduler's grid.
+    waiting = [Config(m, lead, standby, wake="scheduler") for m in memories for lead in leads]
+    rows += [row(c, usage, meets.get(c.memory_mb)) for c in waiting]
     print(f"Prices: us-east-1, arm64, list prices as of {PRICES_AS_OF}; precision from {source}")
     print_table("Cost per snipe (µ$ = millionths of a dollar; target $0.001 = 1000 µ$)",
                 HEADERS, rows)  # fmt: skip
@@ -112,8 +116,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         for m in memories
     ]
     print_table(
-        "What would reach $0.001: a Step Functions Wait state lands the executor 15 s before the "
-        "close (standby 10 s)", HEADERS, [row(c, usage, meets.get(c.memory_mb)) for c in precise],
+        "For comparison: a Step Functions Wait state landing the executor 15 s before the close "
+        "(standby 10 s)", HEADERS, [row(c, usage, meets.get(c.memory_mb)) for c in precise],
     )  # fmt: skip
     if best is None:
         print(f"\nno configuration is known to meet the precision targets ({source}); "
@@ -131,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
              "standby": c.standby is not None, "total": cost(c, usage).total,
              "gb_s": cost(c, usage).gb_s, "dollars": cost(c, usage).dollars,
              "requests": cost(c, usage).requests}
-            for c in [*configs, *precise]
+            for c in [*configs, *waiting, *precise]
         ],
         "cheapest_meeting_targets": best.label() if best else None,
     }  # fmt: skip
@@ -156,6 +160,8 @@ def _quantity(line: str, bill: Any) -> str:
             return f"{requests['secrets']:.2f} reads"
         case "step functions":
             return f"{requests['step_transitions']} transitions"
+        case "sqs":
+            return f"{requests['sqs']:.0f} requests"
         case _:
             return "1"
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from types_aiobotocore_lambda import LambdaClient
     from types_aiobotocore_scheduler import EventBridgeSchedulerClient
     from types_aiobotocore_secretsmanager import SecretsManagerClient
+    from types_aiobotocore_sqs import SQSClient
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class AwsClients:
     async def get(self, service: Literal["scheduler"]) -> EventBridgeSchedulerClient: ...
     @overload
     async def get(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    async def get(self, service: Literal["sqs"]) -> SQSClient: ...
 
     async def get(self, service: str) -> Any:
         client = self._clients.get(service)

@@ -107,6 +107,8 @@ class ExecutorSettings(EbaySettings, frozen=True, kw_only=True):
     bid_history_table: str
     token_key_id: str
     notification_function_name: str
+    # The wake queue (SQS): an invocation that came early relays itself there (sniper/wake.py).
+    wake_queue_url: str
     # A lease while far from the instant (near it, leases are short: sniper/domain/instants.py).
     lease_seconds: float = 30.0
     settle_grace_seconds: float = 2.0

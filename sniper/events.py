@@ -1,12 +1,12 @@
-"""The asynchronous events between functions: contracts, changed deliberately (see tests/contract).
+"""The asynchronous events between functions: contracts, changed deliberately.
 
-A tagged union of Structs (field `type`), decoded by one decoder built once and dispatched with
-`match`. Money travels as `{"value": "17.50", "currency": "USD"}`, instants as epoch ms.
+Structs tagged by their `type` field (tests/unit/test_events.py holds their wire shapes). Money
+travels as `{"value": "17.50", "currency": "USD"}`, instants as epoch ms.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import msgspec
 
@@ -22,11 +22,19 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", rename
     pass
 
 
+Role = Literal["primary", "standby"]
+
+
 class SnipeDue(_Event, frozen=True, tag="snipe.due"):
-    """EventBridge Scheduler -> bid executor. The scheduler fills in its context attributes."""
+    """EventBridge Scheduler (or the wake queue, or bid management) -> bid executor.
+
+    `role`: which of the snipe's two triggers this is ("primary" or "standby"): they wake at
+    slightly different instants (sniper/domain/instants.py). The scheduler fills in its context
+    attributes; they are empty when the event was dispatched directly or relayed."""
 
     user_id: str
     bid_id: str
+    role: Role = "primary"
     # `<aws.scheduler.execution-id>` etc. in the schedule's Input; empty when dispatched directly.
     execution_id: str = ""
     scheduled_time: str = ""
@@ -62,14 +70,8 @@ class LinkNeedsRenewal(_Event, frozen=True, tag="link.renewal"):
     affected_bid_ids: tuple[str, ...] = ()
 
 
-class RefreshTokens(_Event, frozen=True, tag="tokens.refresh"):
-    """The daily schedule -> token refresh."""
-
-
 NotifierEvent = SnipeOutcome | LinkNeedsRenewal
 
-executor_events = msgspec.json.Decoder(SnipeDue, strict=False)
-notifier_events = msgspec.json.Decoder(NotifierEvent, strict=False)
 encode = msgspec.json.Encoder().encode
 
 

@@ -20,7 +20,7 @@ from sniper.domain import instants
 from sniper.domain.errors import BusinessRuleViolation, UpstreamUnavailable
 from sniper.domain.instants import Timing
 from sniper.domain.snipe import Snipe
-from sniper.events import SnipeDue, encode
+from sniper.events import Role, SnipeDue, encode
 
 if TYPE_CHECKING:
     from types_aiobotocore_lambda import LambdaClient
@@ -181,18 +181,20 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
                 f"(it must fire at least {self.timing.min_lead_ms / 1000:g} s from now)"
             )
         name = snipe.schedule_name or schedule_name(snipe)
-        for schedule, fire_at in (
-            (name, self.fire_time_ms(snipe)),
-            (standby_schedule_name(snipe), self.standby_time_ms(snipe)),
-        ):
+        triggers: tuple[tuple[Role, str, int], ...] = (
+            ("primary", name, self.fire_time_ms(snipe)),
+            ("standby", standby_schedule_name(snipe), self.standby_time_ms(snipe)),
+        )
+        for role, schedule, fire_at in triggers:
+            due = SnipeDue(user_id=snipe.user_id, bid_id=snipe.bid_id, role=role)
             # Inside the lead (or so close to it that the schedule could not be made in time):
-            # wake the executor now; it waits for the instant itself.
+            # wake the executor now; it relays itself to its wake instant, or waits there.
             if fire_at <= now + self.timing.min_lead_ms:
                 if update:
                     await self._delete(schedule)
-                await self._invoke_now(snipe)
+                await self._invoke_now(due)
             else:
-                await self._put(self._request(snipe, schedule, fire_at), update=update)
+                await self._put(self._request(snipe, due, schedule, fire_at), update=update)
         return name
 
     async def _put(self, request: dict[str, Any], *, update: bool) -> None:
@@ -230,8 +232,8 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
         except BotoCoreError as exc:
             raise UpstreamUnavailable("EventBridge Scheduler is unreachable") from exc
 
-    def _request(self, snipe: Snipe, name: str, fire_at_ms: int) -> dict[str, Any]:
-        due = msgspec.to_builtins(SnipeDue(user_id=snipe.user_id, bid_id=snipe.bid_id))
+    def _request(self, snipe: Snipe, event: SnipeDue, name: str, fire_at_ms: int) -> dict[str, Any]:
+        due = msgspec.to_builtins(event)
         due["executionId"] = EXECUTION_ID
         due["scheduledTime"] = SCHEDULED_TIME
         due["attemptNumber"] = ATTEMPT_NUMBER  # a string once filled; the decoder is lax
@@ -259,8 +261,7 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
             },
         }
 
-    async def _invoke_now(self, snipe: Snipe) -> None:
-        due = SnipeDue(user_id=snipe.user_id, bid_id=snipe.bid_id)
+    async def _invoke_now(self, due: SnipeDue) -> None:
         try:
             await self.lambda_client.invoke(
                 FunctionName=self.executor_arn, InvocationType="Event", Payload=encode(due)

@@ -27,9 +27,18 @@ class Timing:
     # and at least once: the primary is woken `schedule_lead_s` (+ up to one grid step) early.
     schedule_lead_s: int = 120
     schedule_precision_s: int = 60
-    # The standby's own schedule: late enough to cost little, early enough that even a schedule
-    # delivered a whole grid step late leaves it time to be ready well before the firing instant.
+    # The standby's own schedule: a second, independent trigger, a little later than the primary's.
     standby_lead_s: int = 75
+    # Neither waits in Lambda for the minutes the scheduler's grid leaves: each relays itself
+    # through the wake queue (SQS, a per-message delay to the second, at most 15 minutes) and
+    # runs from `run_lead_s` before the instant (the standby `standby_lag_s` after the primary:
+    # the primary claims, the standby finds it holding the snipe and stands by).
+    run_lead_s: float = 15.0
+    standby_lag_s: float = 1.0
+    # A wake closer than this is not worth a relay: run now and wait the rest.
+    relay_min_s: float = 3.0
+    # SQS's largest DelaySeconds: a longer wait is relayed more than once.
+    relay_max_s: int = 900
     # Re-read the auction, refresh the token, warm and measure the connection this long before.
     prepare_lead_s: float = 8.0
     # Move to BIDDING (the bid may leave from now on) this long before sending.
@@ -77,6 +86,21 @@ def standby_wake_ms(close_ms: int, timing: Timing = DEFAULT) -> int:
     """When the standby's schedule is set to fire: never before the primary's."""
     standby = grid_floor_ms(close_ms - timing.standby_lead_s * 1000, timing.schedule_precision_s)
     return max(standby, primary_wake_ms(close_ms, timing))
+
+
+def run_wake_ns(target: int, timing: Timing = DEFAULT, *, standby: bool = False) -> int:
+    """When an executor run should start: early enough for a cold start and the preparation
+    (`prepare_ns`), late enough not to pay for waiting."""
+    lag = timing.standby_lag_s if standby else 0.0
+    return target - round((timing.run_lead_s - lag) * NS_PER_S)
+
+
+def relay_delay_s(now: int, wake: int, timing: Timing = DEFAULT) -> int | None:
+    """How long to relay for (whole seconds, at most `relay_max_s`), or None: run now."""
+    left_s = (wake - now) / NS_PER_S
+    if left_s < timing.relay_min_s:
+        return None
+    return min(int(left_s), timing.relay_max_s)
 
 
 def changes_close_ms(close_ms: int, timing: Timing = DEFAULT) -> int:

@@ -7,11 +7,13 @@ Browse through the shared aiohttp client, and the bid itself through one warm co
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
@@ -37,6 +39,7 @@ from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
 from sniper.storage.users import UsersRepository
 from sniper.vault import TokenVault
+from sniper.wake import WakeQueue
 
 # The bid must not wait 10 s for an answer that would come after the close.
 BID_RESPONSE_TIMEOUT_S = 3.0
@@ -88,6 +91,7 @@ async def build_executor(
             endpoints.api_base, response_timeout_s=BID_RESPONSE_TIMEOUT_S
         ),
         notify=LambdaDispatch(lambda_client, settings.notification_function_name),
+        wake=WakeQueue(await clients.get("sqs"), settings.wake_queue_url),
         redispatch=redispatch,
         clock=clock,
         config=executor_config(settings),
@@ -135,8 +139,7 @@ async def build(environ: Mapping[str, str], *, hooks: Hooks | None = None) -> Ap
     clients = AwsClients.for_settings(settings, retries=EXECUTOR_RETRIES)
     executor = await build_executor(settings, clients, hooks=hooks)
 
-    async def app(event: dict[str, Any], context: Any) -> Any:
-        due = from_mapping(event, SnipeDue)
+    async def run(due: SnipeDue, context: Any) -> dict[str, str]:
         CURRENT_SNIPE.set(due.bid_id)
         result = await executor.run(due, context)
         logger.info(
@@ -144,5 +147,15 @@ async def build(environ: Mapping[str, str], *, hooks: Hooks | None = None) -> Ap
             extra={"result": result.value, "request_id": getattr(context, "aws_request_id", None)},
         )
         return {"bidId": due.bid_id, "result": result.value}
+
+    async def app(event: dict[str, Any], context: Any) -> Any:
+        # From the wake queue's event source mapping: a batch of SQS records (one, as the
+        # template sets it); from the scheduler, bid management or a hand-off: the event itself.
+        if "Records" in event:
+            return await asyncio.gather(
+                *(run(msgspec.json.decode(r["body"], type=SnipeDue), context)
+                  for r in event["Records"])
+            )  # fmt: skip
+        return await run(from_mapping(event, SnipeDue), context)
 
     return ClosingApp(app, clients.close, executor.close)

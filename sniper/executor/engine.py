@@ -1,7 +1,9 @@
 """The flow of one snipe in the executor: claim (or stand by), prepare, fire, settle.
 
-Every invocation, whatever woke it (the primary schedule, the standby schedule, a duplicate
-delivery, Lambda's retry, a hand-off), does the same thing with what it finds:
+Every invocation, whatever woke it (the primary schedule, the standby schedule, the wake queue, a
+duplicate delivery, Lambda's retry, a hand-off), does the same thing with what it finds:
+- too early (its wake instant is more than a few seconds away): relay itself through the wake
+  queue to that instant and stop, rather than pay for minutes of waiting (sniper/wake.py).
 - SCHEDULED, or in flight with an abandoned lease: claim it and run the flow from that state.
   BIDDING means the bid may have left: ask eBay (getBidding) before ever sending again.
 - in flight under a live lease: stand by. Watch the lease, get ready near the instant (token,
@@ -12,7 +14,8 @@ standby may take over) come from sniper/domain/instants.py; why this sends exact
 docs/exactly-once.md.
 
 Lambda's 300 s limit: a snipe whose close (or settle) lies beyond what this invocation can wait
-for is handed to a fresh invocation of this function (an asynchronous self-invoke).
+for (its end adopted from eBay moved much later) is handed to a fresh invocation of this
+function (an asynchronous self-invoke).
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ class ItemReader(Protocol):
     async def get_item(self, item_id: str, *, marketplace_id: str | None = None) -> Item: ...
 
 
+class Wake(Protocol):
+    """Where an early invocation hands itself to a later one (sniper/wake.py)."""
+
+    async def later(self, due: SnipeDue, delay_s: int) -> None: ...
+
+
 class Context(Protocol):
     """The part of Lambda's context the executor reads."""
 
@@ -71,6 +80,7 @@ class Context(Protocol):
 
 
 class Result(enum.StrEnum):
+    RELAYED = "relayed"  # too early: handed to the wake queue for its wake instant
     GONE = "gone"
     SETTLED = "settled"
     HELD = "held"  # stood by until its own deadline; the holder was alive throughout
@@ -171,6 +181,7 @@ class BidExecutor:
         browse: ItemReader,
         connect: Callable[[], WarmConnection],
         notify: Dispatch,
+        wake: Wake,
         redispatch: Callable[[str, SnipeDue], Awaitable[None]],
         clock: Clock | None = None,
         config: ExecutorConfig | None = None,
@@ -186,6 +197,7 @@ class BidExecutor:
         self.browse = browse
         self.connect = connect
         self.notify = notify
+        self.wake = wake
         self.redispatch = redispatch
         self.clock = clock or SystemClock()
         self.config = config or ExecutorConfig()
@@ -211,8 +223,17 @@ class BidExecutor:
         if found.is_terminal:
             await self._hand_over_owed(found)
             return Result.SETTLED
+        target = instants.target_ns(found.auction_end_ms, found.offset_seconds)
+        wake = instants.run_wake_ns(target, self.timing, standby=due.role == "standby")
+        delay_s = instants.relay_delay_s(self.clock.now_ns(), wake, self.timing)
+        if delay_s is not None:
+            await self.wake.later(due, delay_s)
+            log.info("snipe %s: relayed to its wake, %d s from now", due.bid_id, delay_s)
+            return Result.RELAYED
         if found.status == S.SCHEDULED and not self._fits(found, deadline):
-            await self._hop_later(found, due, deadline, context.function_name)
+            # Too little of this invocation is left to see the snipe through: a fresh one has.
+            await self.redispatch(context.function_name, due)
+            log.warning("snipe %s closes beyond this invocation: handed on", due.bid_id)
             return Result.HANDED_OFF
         owner = f"{context.aws_request_id}/{secrets.token_hex(4)}"
         standby = _Standby()
@@ -285,16 +306,6 @@ class BidExecutor:
     def _fits(self, snipe: Snipe, deadline_ns: int) -> bool:
         return instants.close_ns(snipe.auction_end_ms) + NS_PER_S <= deadline_ns
 
-    async def _hop_later(
-        self, snipe: Snipe, due: SnipeDue, deadline_ns: int, function_name: str
-    ) -> None:
-        """Sleep as long as useful, then pass the snipe on with a fresh time budget."""
-        target = instants.target_ns(snipe.auction_end_ms, snipe.offset_seconds)
-        wake = instants.prepare_ns(target, self.timing) - 30 * NS_PER_S
-        await self.clock.sleep(max(0, min(deadline_ns, wake) - self.clock.now_ns()) / NS_PER_S)
-        log.warning("snipe %s closes beyond this invocation: handing it on", snipe.bid_id)
-        await self.redispatch(function_name, SnipeDue(user_id=due.user_id, bid_id=due.bid_id))
-
     async def _hand_over_owed(self, snipe: Snipe, *, at_once: bool = False) -> None:
         now_ms = self.clock.now_ns() // NS_PER_MS
         await settle.hand_over_owed(
@@ -305,6 +316,23 @@ class BidExecutor:
             now_ms=now_ms + (settle.HAND_OVER_AFTER_MS if at_once else 0),
         )
 
+    async def _see_told(self, snipe: Snipe) -> None:
+        """A standby saw the holder settle the snipe: make sure the emails it owes reached the
+        notifier (the holder may have died between its final write and the hand-off). Wait for
+        the notifier's record of each, until the hand-over window has passed, then hand over
+        what is still missing (the notifier is idempotent, so a late duplicate costs nothing)."""
+        owed = set(snipe.notices_owed)
+        hand_over_at_ms = snipe.updated_ms + settle.HAND_OVER_AFTER_MS
+        while owed:
+            recorded = await self.notices.states(snipe.user_id, snipe.bid_id)
+            if owed <= set(recorded):
+                return
+            now_ms = self.clock.now_ns() // NS_PER_MS
+            if now_ms >= hand_over_at_ms:
+                await self._hand_over_owed(snipe)
+                return
+            await self.clock.sleep(min(1.0, (hand_over_at_ms - now_ms) / 1000))
+
     # ------------------------------------------------------------------ standing by
     async def _stand_by(self, due: SnipeDue, deadline_ns: int, standby: _Standby) -> Result | None:
         """Watch a live lease until it is abandoned (None: try to take over) or the snipe is
@@ -314,7 +342,7 @@ class BidExecutor:
             if isinstance(found, Refusal):
                 return Result(found.value)
             if found.is_terminal:
-                await self._hand_over_owed(found)
+                await self._see_told(found)
                 return Result.SETTLED
             now_ms = self.clock.now_ns() // NS_PER_MS
             if found.status == S.SCHEDULED or instants.abandoned(

@@ -90,7 +90,14 @@ class NoticesRepository:
 
     async def done_outcomes(self, user_id: str, bid_id: str) -> frozenset[str]:
         """The outcomes of this snipe whose email is settled (sent, or nothing to send)."""
-        done: set[str] = set()
+        states = await self.states(user_id, bid_id)
+        return frozenset(
+            outcome for outcome, state in states.items() if state != NoticeState.SENDING
+        )
+
+    async def states(self, user_id: str, bid_id: str) -> dict[str, NoticeState]:
+        """Each outcome of this snipe the notifier has a record of, and where it stands."""
+        found: dict[str, NoticeState] = {}
         async for item in self.table.query_all(
             KeyConditionExpression="userId = :u AND begins_with(bidId, :p)",
             ExpressionAttributeValues={
@@ -100,9 +107,8 @@ class NoticesRepository:
             ConsistentRead=True,
         ):
             notice = self._from_item(item)
-            if notice.done:
-                done.add(notice.outcome)
-        return frozenset(done)
+            found[notice.outcome] = notice.state
+        return found
 
     async def claim(self, notice: Notice) -> Notice | None:
         """Record a new SENDING claim; None when a record exists already (read it with get)."""

@@ -41,6 +41,7 @@ ADAPTER_ACTIONS: dict[str, frozenset[str]] = {
     ),
     "ScheduleRemoval": frozenset({"scheduler:DeleteSchedule"}),
     "LambdaDispatch": frozenset({"lambda:InvokeFunction"}),
+    "WakeQueue": frozenset({"sqs:SendMessage"}),
 }  # fmt: skip
 
 # Actions AWS checks on another resource when an API call names it.

@@ -149,7 +149,8 @@ def test_the_dashboard_covers_every_function_table_queue_and_alarm(template: Tem
         assert {row[3] for row in _metric_rows(widgets[title])} == tables, title
     queues = {f"SUB:{q}.QueueName" for q in template.of_type("AWS::SQS::Queue")}
     assert {
-        row[3] for row in _metric_rows(widgets["Dead-letter queues (messages waiting)"])
+        row[3]
+        for row in _metric_rows(widgets["Wakes delayed, and dead letters (messages waiting)"])
     } == queues
     log_groups = {f"SUB:{g}" for g in template.of_type("AWS::Logs::LogGroup")}
     assert {

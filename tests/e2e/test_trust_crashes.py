@@ -1,12 +1,14 @@
 """Exactly once under crashes and AWS faults, through the whole local stack, on AWS's timing.
 
 Crashes: each scenario snipes a simulator auction through the public API (inside the schedule
-lead, so the executor and its standby are both woken at once) and kills the container of the
+lead: the executor and its standby are dispatched at once, relay themselves through the wake
+queue, and run from a quarter of a minute before the instant) and kills the container of the
 invocation that claimed the snipe at one step, with a SIGKILL: no finally block, no lease
-release, no email hand-off. Lambda retries the killed invocation after about a minute (the
-local runtime's default, AWS's timing); the standby is what must save the snipe. Afterwards the
-simulator must show exactly one bid of ours, landed before the close; the snipe and its history
-must say what the simulator says; the user must have exactly one email.
+release, no email hand-off. Nothing of Lambda's comes back in time (an asynchronous invocation
+is retried after a minute; a message from the wake queue reappears after its visibility timeout,
+five minutes): the standby is what must save the snipe, and see that its email goes out.
+Afterwards the simulator must show exactly one bid of ours, landed before the close; the snipe
+and its history must say what the simulator says; the user must have exactly one email.
 
 AWS faults: throttling and 5xx between the executor and DynamoDB, KMS and Lambda (the local
 stack's fault proxy) while a snipe runs: the SDK's retries carry it, and it lands.
@@ -61,17 +63,9 @@ async def test_a_container_killed_at_any_step_still_bids_once_and_tells_once(
         assert seen.landed and seen.after_close == 0, (name, seen)
         assert seen.outcome_true, (name, seen)
 
-    # Every run of every snipe ends: the standbys, and Lambda's retries of the killed runs a
-    # minute after each kill (AWS's timing); a retry that finds an email still owed hands it on.
-    async with asyncio.timeout(200):
-        await functions.drain()
-    for name, kill in zip(CRASHES, kills, strict=True):
-        [event] = functions.async_events.matching(lambda e, k=kill: e.request_id == k.request_id)
-        first, *retries = event.attempts
-        assert first.failure is not None and len(retries) == 1, (name, event.attempts)
-        assert retries[0].failure is None, name
-        assert retries[0].started_ns - kill.at_ns >= 55 * 1_000_000_000, name
-    await clean_stack.postmark.wait_for(len(CRASHES), timeout_s=30)
+    # One email each, however the run that owed it died: the standby that saw the snipe
+    # settled hands the email over once the hand-over window passed without the notifier's record.
+    await clean_stack.postmark.wait_for(len(CRASHES), timeout_s=40)
     for name, lot in zip(CRASHES, lots, strict=True):
         mail = emails_to(clean_stack, lot.email)
         assert len(mail) == 1, (name, [m["Subject"] for m in mail])

@@ -208,8 +208,15 @@ class LocalAws:
             self.arns[logical_id] = role["Arn"]
         sqs = self.client("sqs")
         for logical_id, resource in self.template.of_type("AWS::SQS::Queue").items():
-            name = substitute(resource["Properties"]["QueueName"]["Fn::Sub"], names)
-            url = sqs.create_queue(QueueName=name)["QueueUrl"]
+            props = resource["Properties"]
+            name = substitute(props["QueueName"]["Fn::Sub"], names)
+            # What decides when a message is seen again (an event source's failed batch).
+            attributes = {
+                key: str(props[key])
+                for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+                if key in props
+            }
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
             self.refs[logical_id] = url
             self.arns[logical_id] = f"arn:aws:sqs:{self.region}:{ACCOUNT_ID}:{name}"
 

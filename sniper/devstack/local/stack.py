@@ -41,6 +41,7 @@ from sniper.devstack.local.async_retries import RetryTiming
 from sniper.devstack.local.aws import ACCOUNT_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
 from sniper.devstack.local.aws_faults import AwsFaults
 from sniper.devstack.local.aws_proxy import AwsFaultProxy
+from sniper.devstack.local.event_sources import SqsEventSources
 from sniper.devstack.local.gateway import LocalGateway, RouteTable
 from sniper.devstack.local.jwt_auth import JwtAuthorizer
 from sniper.devstack.local.lambdas import LocalFunctions
@@ -119,6 +120,7 @@ class LocalStack:
         self.scheduler: LocalScheduler | None = None
         self.gateway: LocalGateway | None = None
         self.aws_proxy: AwsFaultProxy | None = None
+        self.event_sources: SqsEventSources | None = None
         self.web: WebApp | None = None
         self.api_url: str | None = None
         self._exit = AsyncExitStack()
@@ -199,6 +201,10 @@ class LocalStack:
             functions.aws_proxy_url = proxy.url
 
         await self._start_scheduler(aws, functions)
+        event_sources = SqsEventSources(aws, functions)
+        await event_sources.start()
+        self.event_sources = event_sources
+        self._exit.push_async_callback(event_sources.stop)
 
         http = aiohttp.ClientSession()
         self._exit.push_async_callback(http.close)
@@ -289,6 +295,9 @@ class LocalStack:
         """
         if self.aws_proxy is not None:
             self.aws_proxy.faults.clear()
+        if self.event_sources is not None:
+            # A previous test's wakes, still delayed in the queue, must not fire into this one.
+            self.event_sources.forget()
         if self.functions is not None:
             self.functions.crashes.plans.clear()  # nothing more is killed
             await self.functions.discard_pending()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import random
 import time
 from collections.abc import AsyncIterator
@@ -101,7 +102,13 @@ async def test_the_adapter_writes_what_the_real_service_needs(
         standby_at = parse_at(standby["ScheduleExpression"])
         assert standby_at is not None and standby_at % 60_000 == 0
         assert 75_000 <= snipe.auction_end_ms - standby_at < 135_000 and standby_at >= fire_at
-        assert standby["Target"]["Input"] == stored["Target"]["Input"]
+        # The same event but for the role: each trigger wakes at its own instant.
+        assert json.loads(standby["Target"]["Input"])["role"] == "standby"
+        assert json.loads(stored["Target"]["Input"])["role"] == "primary"
+        assert (
+            standby["Target"]["Input"].replace('"standby"', '"primary"')
+            == (stored["Target"]["Input"])
+        )
         assert stored["FlexibleTimeWindow"] == {"Mode": "OFF"}
         assert stored["ActionAfterCompletion"] == "DELETE"
         target = stored["Target"]

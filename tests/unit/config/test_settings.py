@@ -41,7 +41,7 @@ def test_ebay_environment_is_checked() -> None:
 
 def test_defaults_and_endpoint_override() -> None:
     env = {"EBAY_SECRET_ARN": "a", "USERS_TABLE": "u", "BIDS_TABLE": "b", "BID_HISTORY_TABLE": "h",
-           "TOKEN_KEY_ID": "k", "NOTIFICATION_FUNCTION_NAME": "n",
+           "TOKEN_KEY_ID": "k", "NOTIFICATION_FUNCTION_NAME": "n", "WAKE_QUEUE_URL": "q",
            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}  # fmt: skip
     settings = load_settings(ExecutorSettings, env)
     assert settings.aws_endpoint_url == "http://127.0.0.1:5000"
