@@ -23,6 +23,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "cold_start": ([], ["--runs", "2"]),
     "executor_timing": ([], ["--quick"]),
     "api_latency": ([], ["--quick"]),
+    # Every fault and crash on the whole local stack, three runs each (~4 min; quick: one run).
+    "chaos": (["--repeat", "3"], ["--repeat", "1"]),
     "aim_model": ([], ["--trials", "2000"]),
     "precision": ([], ["--quick"]),
     # A model: it reads the precision results to know which memory sizes meet the targets.

@@ -88,6 +88,7 @@ async def test_throttling_and_5xx_between_the_executor_and_aws_do_not_lose_the_s
     faults.add("dynamodb", "PutItem", status=503, count=2, apply="after")  # written, answer lost
     faults.add("kms", "Decrypt", error="ThrottlingException", count=2)
     faults.add("lambda", "Invoke", status=429, error="TooManyRequestsException", count=1)
+    faults.add("sqs", "SendMessage", status=500, count=1)  # a relay to the wake queue
 
     seen = await observe(clean_stack, lot, within_s=CLOSES_IN_S + 90)
     assert seen.landed and seen.after_close == 0 and seen.outcome_true, seen

@@ -2,7 +2,7 @@
 an error response in the shape botocore parses and its retry handler classifies.
 
 The service comes from the SigV4 credential scope (`Credential=AKID/date/region/<service>/...`),
-the operation from X-Amz-Target for the JSON protocols (DynamoDB, KMS, Secrets Manager) and from
+the operation from X-Amz-Target for the JSON protocols (DynamoDB, KMS, Secrets Manager, SQS) and from
 the method and path, matched against botocore's own service model, for the REST ones (Scheduler,
 Lambda). Errors: the JSON protocols answer `{"__type": code, "message": ...}` (status 400 for
 client errors, throttling included); the REST ones name the code in `x-amzn-ErrorType`.

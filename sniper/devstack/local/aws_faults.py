@@ -26,7 +26,7 @@ from typing import Literal
 from sniper.devstack.local import aws_errors
 from sniper.devstack.local.journal import Journal
 
-SERVICES = frozenset({"*", "dynamodb", "kms", "secretsmanager", "scheduler", "lambda"})
+SERVICES = frozenset({"*", "dynamodb", "kms", "secretsmanager", "scheduler", "lambda", "sqs"})
 
 # The code a status-only rule answers with, per service where AWS's differs.
 _CODE_FOR_STATUS = {
