@@ -54,8 +54,6 @@ _NAME_PREFIX = "snipe-"
 _STANDBY_PREFIX = "standby-"
 _NAME_MAX = 64
 _UNSAFE_NAME_CHARS = re.compile(r"[^0-9A-Za-z_.-]")
-# Where the close is written in the schedule's description (the local scheduler reads it back).
-_CLOSE_MARK = "closes at "
 
 
 class TooCloseToClose(BusinessRuleViolation):
@@ -85,18 +83,6 @@ def standby_schedule_name(snipe: Snipe) -> str:
 def at_expression(instant_ms: int) -> str:
     moment = datetime.fromtimestamp(instant_ms / 1000, tz=UTC)
     return f"at({moment:%Y-%m-%dT%H:%M:%S})"
-
-
-def close_from_description(description: str) -> int | None:
-    """The auction close (epoch ms) an adapter-made schedule's description names, if any."""
-    _, mark, rest = description.partition(_CLOSE_MARK)
-    if not mark:
-        return None
-    try:
-        moment = datetime.strptime(rest.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    except (ValueError, IndexError):
-        return None
-    return int(moment.timestamp() * 1000)
 
 
 def _system_clock_ms() -> int:
@@ -237,7 +223,6 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
         due["executionId"] = EXECUTION_ID
         due["scheduledTime"] = SCHEDULED_TIME
         due["attemptNumber"] = ATTEMPT_NUMBER  # a string once filled; the decoder is lax
-        close = datetime.fromtimestamp(snipe.auction_end_ms / 1000, tz=UTC)
         return {
             "Name": name,
             "GroupName": self.group_name,
@@ -246,8 +231,7 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "ActionAfterCompletion": "DELETE",
             "State": "ENABLED",
-            "Description": f"snipe {snipe.bid_id} {_CLOSE_MARK}"
-            f"{close:%Y-%m-%dT%H:%M:%S}.{close.microsecond // 1000:03d}Z",
+            "Description": f"{event.role} trigger of snipe {snipe.bid_id}",
             "Target": {
                 "Arn": self.executor_arn,
                 "RoleArn": self.role_arn,

@@ -42,9 +42,9 @@ from sniper.ebay.wire import WarmConnection
 from sniper.events import LinkNeedsRenewal, SnipeDue
 from sniper.executor import aim, settle
 from sniper.executor.claim import Claim, LeaseLost, Refusal, acquire, peek
-from sniper.executor.fire import MAX_ATTEMPTS, Shot, Verdict, fire
+from sniper.executor.fire import MAX_ATTEMPTS, FireResult, Verdict, fire
 from sniper.executor.groups import resolve_group
-from sniper.executor.prepare import OfferRequests, check_item, ours, warm_up
+from sniper.executor.prepare import OfferRequests, check_item, our_maximum_stands, warm_up
 from sniper.executor.steps import Step, StepHook
 from sniper.executor.timing import Clock, SystemClock
 from sniper.metrics import SniperMetrics
@@ -589,7 +589,7 @@ class BidExecutor:
         await self._step(Step.SENT, run.snipe)
         await self._after_shot(run, shot)
 
-    def _report(self, run: _Run, shot: Shot, latency_ns: int) -> TimingReport:
+    def _report(self, run: _Run, shot: FireResult, latency_ns: int) -> TimingReport:
         landed = shot.landed_attempt
         shown = shot.tries[landed - 1] if landed else (shot.tries[-1] if shot.tries else None)
         return TimingReport(
@@ -604,7 +604,7 @@ class BidExecutor:
             fired_by=run.fired_by,
         )
 
-    async def _after_shot(self, run: _Run, shot: Shot) -> None:
+    async def _after_shot(self, run: _Run, shot: FireResult) -> None:
         match shot.verdict:
             case Verdict.PLACED:
                 placed_ms = (
@@ -645,7 +645,7 @@ class BidExecutor:
         else:
             ready.requests.use_token(token)
         bidding, answered = await self._ask_bidding(ready)
-        if answered and ours(bidding, run.snipe):
+        if answered and our_maximum_stands(bidding, run.snipe):
             log.info("snipe %s: our bid already stands; recording it", run.snipe.bid_id)
             run.timing = TimingReport(
                 auction_end_ns=run.close_ns, target_ns=run.target_ns, fired_by="predecessor"

@@ -53,7 +53,7 @@ class Verdict(enum.StrEnum):
     UNKNOWN = "UNKNOWN"  # a bid may have landed; ask eBay after the close
 
 
-class Shot(NamedTuple):
+class FireResult(NamedTuple):
     verdict: Verdict
     reason: str | None  # for FAILED/SKIPPED/LOST, and for UNKNOWN: the failure if none landed
     tries: tuple[Attempt, ...]
@@ -90,18 +90,18 @@ async def fire(
     max_attempts: int = MAX_ATTEMPTS,
     timing: Timing = instants.DEFAULT,
     on_first_send: Callable[[], None] | None = None,
-) -> Shot:
+) -> FireResult:
     await wait_until(clock, send_at_ns)
     tries: list[Attempt] = []
     failure: str = FailureReason.TOO_LATE
     refreshed = False
     wait_s = 0.0  # at least this long before the next attempt (a Retry-After)
 
-    def ended(verdict: Verdict, reason: str | None, landed: int | None = None) -> Shot:
+    def ended(verdict: Verdict, reason: str | None, landed: int | None = None) -> FireResult:
         if verdict in (Verdict.FAILED, Verdict.LOST) and any(_uncertain(t) for t in tries):
             # An earlier answer was lost: this refusal may be about a bid of ours that stands.
-            return Shot(Verdict.UNKNOWN, reason, tuple(tries), None)
-        return Shot(verdict, reason, tuple(tries), landed)
+            return FireResult(Verdict.UNKNOWN, reason, tuple(tries), None)
+        return FireResult(verdict, reason, tuple(tries), landed)
 
     def room_for(delay_s: float) -> bool:
         return instants.can_send(
@@ -167,11 +167,15 @@ async def fire(
                     return ended(Verdict.FAILED, FailureReason.TOKEN_REVOKED)
                 case CannotLowerBid():
                     # Our maximum already stands: an earlier attempt whose answer was lost.
-                    return Shot(Verdict.PLACED, None, tuple(tries), _only_uncertain(tries[:-1]))
+                    return FireResult(
+                        Verdict.PLACED, None, tuple(tries), _only_uncertain(tries[:-1])
+                    )
                 case BidTooLow():
                     return ended(Verdict.LOST, f"OUTBID_BEFORE_SNIPE:{error.error_id}")
                 case EndedByBuyItNow():
-                    return Shot(Verdict.SKIPPED, SkipReason.ENDED_BY_BUY_IT_NOW, tuple(tries), None)
+                    return FireResult(
+                        Verdict.SKIPPED, SkipReason.ENDED_BY_BUY_IT_NOW, tuple(tries), None
+                    )
                 case AuctionEnded():
                     return ended(Verdict.FAILED, FailureReason.TOO_LATE)
                 case EbayError():
@@ -188,5 +192,5 @@ async def fire(
         await clock.sleep(gap)
         wait_s = 0.0
     if any(_uncertain(t) for t in tries):
-        return Shot(Verdict.UNKNOWN, failure, tuple(tries), None)
-    return Shot(Verdict.FAILED, failure, tuple(tries), None)
+        return FireResult(Verdict.UNKNOWN, failure, tuple(tries), None)
+    return FireResult(Verdict.FAILED, failure, tuple(tries), None)

@@ -130,7 +130,7 @@ async def warm_up(requests: OfferRequests, samples: int) -> WarmUp:
     return WarmUp(round_trips, bidding, False)
 
 
-def ours(bidding: Bidding | None, snipe: Snipe) -> bool:
+def our_maximum_stands(bidding: Bidding | None, snipe: Snipe) -> bool:
     """Is our proxy bid (this snipe's maximum, or more) standing on eBay?"""
     if bidding is None or bidding.max_amount is None:
         return False

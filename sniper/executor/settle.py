@@ -22,7 +22,7 @@ from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.ebay.errors import EbayAppNotApproved, EbayError, EbayUnavailable, Unauthorized
 from sniper.events import Amount, SnipeOutcome
 from sniper.executor.claim import Claim
-from sniper.executor.prepare import OfferRequests, ours
+from sniper.executor.prepare import OfferRequests, our_maximum_stands
 from sniper.executor.timing import Clock
 from sniper.metrics import SniperMetrics
 from sniper.storage.history import HistoryRepository
@@ -110,7 +110,7 @@ async def read_record(
             if bidding is None:
                 return EbayRecord(ended=True, ours=False, won=False, price=None)
             if bidding.ended:
-                standing = ours(bidding, requests.snipe)
+                standing = our_maximum_stands(bidding, requests.snipe)
                 return EbayRecord(True, standing, standing and bidding.won, bidding.current_price)
         if clock.now_ns() >= give_up_ns:
             return None

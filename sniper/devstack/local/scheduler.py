@@ -8,8 +8,7 @@ target invoked as Lambda's asynchronous invoke does, the Input's
 imprecision (0-59 s of jitter) and deliver a schedule several times at once (at-least-once).
 
 The real service fires on the minute; this one honours seconds, so the local stack can run with a
-short lead (SCHEDULE_LEAD_SECONDS, SCHEDULE_PRECISION_SECONDS=1). With `lead_override_seconds`
-a schedule fires that long before the auction close named in its description instead.
+short lead (SCHEDULE_LEAD_SECONDS, SCHEDULE_PRECISION_SECONDS=1).
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sniper.devstack.local.aws import LocalAws
 from sniper.devstack.local.lambdas import LocalFunctions
-from sniper.scheduling import ATTEMPT_NUMBER, EXECUTION_ID, SCHEDULED_TIME, close_from_description
+from sniper.scheduling import ATTEMPT_NUMBER, EXECUTION_ID, SCHEDULED_TIME
 
 log = logging.getLogger("sniper.devstack.local.scheduler")
 
@@ -76,7 +75,6 @@ class LocalScheduler:
         *,
         jitter_seconds: float = 0,
         duplicate_deliveries: int = 1,
-        lead_override_seconds: float | None = None,
         poll_interval: float = 2.0,
         page_size: int | None = None,
         rng: random.Random | None = None,
@@ -89,7 +87,6 @@ class LocalScheduler:
         self.functions = functions
         self.jitter_seconds = jitter_seconds
         self.duplicate_deliveries = duplicate_deliveries
-        self.lead_override_seconds = lead_override_seconds
         self.poll_interval = poll_interval
         self.page_size = page_size  # ListSchedules' MaxResults; None: the service's default
         self.pages_read = 0
@@ -201,9 +198,6 @@ class LocalScheduler:
         if current is not None and current.version == version:
             return
         due = scheduled
-        close = close_from_description(schedule.get("Description", ""))
-        if self.lead_override_seconds is not None and close is not None:
-            due = close - int(self.lead_override_seconds * 1000)
         if self.jitter_seconds:
             due += int(self.rng.uniform(0, self.jitter_seconds) * 1000)
         self._pending[key] = _Pending(
