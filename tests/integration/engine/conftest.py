@@ -2,8 +2,9 @@
 
 The executor is built exactly as the local stack builds it: the template's environment for
 BidExecutorFunction, pointed at the simulator, with the local Lambda runtime's Invoke API as
-its Lambda endpoint. Events for the notification handler are recorded there (not run: its
-email path is tested on its own), so each test can assert what the user would be told.
+its Lambda endpoint. Events for the notification handler are recorded there, so each test can
+assert what the user would be told, and run, into a Postmark sink, so the notifier's records
+exist as they would deployed (a standby waits for them before it leaves).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +25,7 @@ from sniper.devstack.ebaysim import SimulatorServer
 from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
 from sniper.devstack.local.context import LocalLambdaContext
 from sniper.devstack.local.lambdas import LocalFunctions
+from sniper.devstack.local.postmark_sink import PostmarkSink
 from sniper.domain.money import Money
 from sniper.domain.snipe import BidGroup, Snipe
 from sniper.ebay.credentials import AppCredentials
@@ -51,19 +54,24 @@ CREDENTIALS = AppCredentials(
 
 
 class RecordingFunctions(LocalFunctions):
-    """The local Lambda runtime; asynchronous events for `recorded` functions are kept, not run."""
+    """The local Lambda runtime; asynchronous events for `recorded` functions are kept (and run
+    too when `run_recorded`)."""
 
-    def __init__(self, aws: LocalAws, recorded: Iterable[str], **kwargs: Any) -> None:
+    def __init__(
+        self, aws: LocalAws, recorded: Iterable[str], *, run_recorded: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(aws, **kwargs)
         self.recorded = frozenset(recorded)
+        self.run_recorded = run_recorded
         self.events: list[tuple[str, Any]] = []
 
     def invoke_async(self, name_or_arn: str, event: Any) -> None:
         logical_id = self.logical_id(name_or_arn)
         if logical_id in self.recorded:
-            self.invocations.append((logical_id, "Event"))
             self.events.append((logical_id, event))
-            return
+            if not self.run_recorded:
+                self.invocations.append((logical_id, "Event"))
+                return
         super().invoke_async(name_or_arn, event)
 
     def events_for(self, logical_id: str) -> list[Any]:
@@ -78,16 +86,28 @@ class RecordingFunctions(LocalFunctions):
 
 
 @pytest.fixture
+async def postmark_sink(tmp_path: Path) -> AsyncIterator[PostmarkSink]:
+    sink = PostmarkSink(tmp_path / "postmark")
+    await sink.start()
+    yield sink
+    await sink.stop()
+
+
+@pytest.fixture
 async def functions(
-    local_aws: LocalAws, ebay_sim: SimulatorServer
+    local_aws: LocalAws, ebay_sim: SimulatorServer, postmark_sink: PostmarkSink
 ) -> AsyncIterator[RecordingFunctions]:
     local_aws.ebay_base_url = ebay_sim.url
-    runtime = RecordingFunctions(local_aws, {"NotificationHandlerFunction"}, extra_environment=FAST)
+    local_aws.postmark_base_url = postmark_sink.url
+    runtime = RecordingFunctions(
+        local_aws, {"NotificationHandlerFunction"}, run_recorded=True, extra_environment=FAST
+    )
     await runtime.start()
     yield runtime
     await runtime.drain()
     await runtime.stop()
     local_aws.ebay_base_url = None
+    local_aws.postmark_base_url = None
 
 
 @pytest.fixture
