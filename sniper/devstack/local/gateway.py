@@ -29,7 +29,7 @@ from aiohttp import web
 from sniper.devstack.local.containers import FunctionError
 from sniper.devstack.local.jwt_auth import (
     JwtAuthorizer,
-    Unauthorized,
+    TokenRefused,
     gateway_claims,
     gateway_scopes,
 )
@@ -105,12 +105,14 @@ class ApiRoute:
         return params if len(parts) == len(self.segments) else None
 
 
-class RouteTable:
+class GatewayRoutes:
+    """The template's HTTP API routes, most specific first: which function a request invokes."""
+
     def __init__(self, routes: Iterable[ApiRoute]) -> None:
         self.routes = sorted(routes, key=ApiRoute.specificity)
 
     @classmethod
-    def from_template(cls, template: Template) -> RouteTable:
+    def from_template(cls, template: Template) -> GatewayRoutes:
         return cls(
             ApiRoute(route.method, route.path, spec.logical_id, route.authorized)
             for spec in template.functions()
@@ -320,7 +322,7 @@ class LocalGateway:
     def __init__(
         self,
         *,
-        routes: RouteTable,
+        routes: GatewayRoutes,
         invoker: Invoker,
         authorizer: JwtAuthorizer,
         cors: Cors | None,
@@ -395,7 +397,7 @@ class LocalGateway:
         if route.authorized:
             try:
                 claims = await self.authorizer.verify(request.headers.get("Authorization"))
-            except Unauthorized as refused:
+            except TokenRefused as refused:
                 log.info("401 on %s: %s", route.route_key, refused)
                 challenge = (
                     'Bearer error="invalid_token"'

@@ -41,7 +41,7 @@ from sniper.devstack.local.async_retries import RetryTiming
 from sniper.devstack.local.aws import ACCOUNT_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalAws
 from sniper.devstack.local.aws_faults import AwsFaults
 from sniper.devstack.local.aws_proxy import AwsFaultProxy
-from sniper.devstack.local.gateway import LocalGateway, RouteTable
+from sniper.devstack.local.gateway import GatewayRoutes, LocalGateway
 from sniper.devstack.local.jwt_auth import JwtAuthorizer
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.devstack.local.postmark_sink import PostmarkSink
@@ -203,7 +203,7 @@ class LocalStack:
         http = aiohttp.ClientSession()
         self._exit.push_async_callback(http.close)
         gateway = LocalGateway(
-            routes=RouteTable.from_template(aws.template),
+            routes=GatewayRoutes.from_template(aws.template),
             invoker=functions,
             authorizer=JwtAuthorizer.for_local_aws(aws, http),
             cors=_allowing(aws.template.cors(), web.origins),
