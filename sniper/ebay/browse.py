@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from sniper.domain.increments import minimum_to_accept
 from sniper.domain.money import Money
 from sniper.ebay.endpoints import EbayEndpoints
 from sniper.ebay.errors import decode_json
@@ -40,6 +41,16 @@ class Item(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_auction(self) -> bool:
         return "AUCTION" in self.buying_options
+
+    @property
+    def next_minimum_bid(self) -> Money | None:
+        """The lowest maximum bid to accept on it (the rule: `increments.minimum_to_accept`)."""
+        return minimum_to_accept(
+            self.marketplace_id,
+            self.current_bid_price,
+            has_bids=self.bid_count > 0,
+            quoted=self.minimum_price_to_bid,
+        )
 
 
 # --- wire shapes (Browse's camelCase, only the fields we read) -------------------------------

@@ -7,6 +7,7 @@ from sniper.domain.increments import (
     INCREMENT_TABLES,
     MARKETPLACE_CURRENCY,
     bid_increment,
+    minimum_to_accept,
     next_minimum_bid,
 )
 from sniper.domain.money import Money
@@ -61,3 +62,13 @@ def test_wrong_currency_or_marketplace_is_refused() -> None:
         bid_increment("EBAY_US", Money.parse("1.00", "GBP"))
     with pytest.raises(InvalidInput, match="EBAY_XX"):
         bid_increment("EBAY_XX", Money.parse("1.00", "USD"))
+
+
+def test_the_minimum_to_accept_follows_our_tables_where_we_know_the_site() -> None:
+    price, quoted = Money.parse("10.00", "USD"), Money.parse("99.00", "USD")
+    ours = minimum_to_accept("EBAY_US", price, has_bids=True, quoted=quoted)
+    assert ours == Money.parse("10.50", "USD")
+    # An unknown site, or no price (ended, or not an auction): what eBay quoted, if anything.
+    assert minimum_to_accept("EBAY_PL", price, has_bids=True, quoted=quoted) == quoted
+    assert minimum_to_accept(None, price, has_bids=True, quoted=quoted) == quoted
+    assert minimum_to_accept("EBAY_US", None, has_bids=True, quoted=None) is None

@@ -116,6 +116,8 @@ def test_decode_item_prefers_the_listing_currency_over_a_conversion() -> None:
     assert item.seller_username == "lens_shop"
     assert item.image_url == "https://i.ebayimg.com/x.jpg"
     assert item.marketplace_id == "EBAY_GB"
+    # Two bids at 10.00: one step of the UK table up.
+    assert item.next_minimum_bid == Money("10.50", "GBP")
 
 
 def test_decode_item_minimal_fixed_price() -> None:
