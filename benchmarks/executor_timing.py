@@ -52,7 +52,7 @@ from benchmarks._timing import (
 )
 from sniper.aws_clients import AwsClients
 from sniper.config import ExecutorSettings, load_settings
-from sniper.devstack.ebaysim.clock import iso_ms
+from sniper.devstack.ebaysim.clock import ebay_date
 from sniper.devstack.ebaysim.state import USER_SCOPES
 from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
 from sniper.devstack.local.context import LocalLambdaContext
@@ -132,7 +132,7 @@ class SimAdmin:
             return payload
 
     async def auction(self, close_ns: int) -> dict[str, Any]:
-        body = {"title": "Benchmark camera", "startPrice": "10.00", "endsAt": iso_ms(close_ns)}
+        body = {"title": "Benchmark camera", "startPrice": "10.00", "endsAt": ebay_date(close_ns)}
         result: dict[str, Any] = await self.call("POST", "/sim/auctions", body)
         return result
 

@@ -11,7 +11,7 @@ from sniper.domain.money import Money
 from sniper.ebay.endpoints import EbayEndpoints
 from sniper.ebay.errors import decode_json
 from sniper.ebay.item_ids import item_id_path_segment, to_rest_item_id
-from sniper.ebay.parsing import iso_to_ms, money
+from sniper.ebay.parsing import money, ms_from_ebay_date
 
 if TYPE_CHECKING:
     from sniper.ebay.oauth import EbayOAuth
@@ -120,7 +120,7 @@ def decode_item(body: bytes) -> Item:
         current_bid_price=current,
         minimum_price_to_bid=minimum,
         bid_count=raw.bid_count,
-        item_end_ms=iso_to_ms(raw.item_end_date) if raw.item_end_date else None,
+        item_end_ms=ms_from_ebay_date(raw.item_end_date) if raw.item_end_date else None,
         reserve_price_met=raw.reserve_price_met,
         adult_only=raw.adult_only,
         marketplace_id=raw.listing_marketplace_id,

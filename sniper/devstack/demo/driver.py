@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
+
+from sniper.domain.iso8601 import iso_from_ns
 
 
 class DemoError(Exception):
@@ -43,11 +44,6 @@ class Endpoints:
             password=described["demoPassword"],
             mail_dir=Path(described["postmarkSinkDir"]),
         )
-
-
-def iso(epoch_ns: int) -> str:
-    moment = datetime.fromtimestamp(epoch_ns / 1e9, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class DemoDriver:
@@ -141,7 +137,7 @@ class DemoDriver:
         body: dict[str, Any] = {
             "title": title,
             "startPrice": start_price,
-            "endsAt": iso(ends_at_ns),
+            "endsAt": iso_from_ns(ends_at_ns),
         }
         if buy_it_now_price is not None:
             body["buyItNowPrice"] = buy_it_now_price
@@ -149,7 +145,7 @@ class DemoDriver:
         return auction
 
     async def rival_bid(self, item_id: str, bidder: str, max_bid: str, at_ns: int) -> None:
-        body = {"bidder": bidder, "maxAmount": max_bid, "at": iso(at_ns)}
+        body = {"bidder": bidder, "maxAmount": max_bid, "at": iso_from_ns(at_ns)}
         await self.sim("POST", f"/sim/auctions/{quote(item_id, safe='')}/bids", body)
 
     async def buy_it_now(self, item_id: str, buyer: str) -> dict[str, Any]:

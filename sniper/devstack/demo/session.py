@@ -11,12 +11,11 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TextIO
 
 import aiohttp
 
-from sniper.devstack.demo.driver import DemoDriver, DemoError, Endpoints, iso
+from sniper.devstack.demo.driver import DemoDriver, DemoError, Endpoints
 from sniper.devstack.demo.script import CURRENCY, Lot, Observed, Script, differences
 from sniper.devstack.demo.view import (
     SETTLED,
@@ -33,6 +32,7 @@ from sniper.devstack.demo.view import (
     summary,
     watch_list,
 )
+from sniper.domain.iso8601 import iso_from_ms, ms_from_iso
 
 NS_PER_S = 1_000_000_000
 # How long after the last close the demo waits for the stragglers (settle, emails) at most.
@@ -50,10 +50,6 @@ class _Seeded:
 
 def _now_ns() -> int:
     return time.time_ns()
-
-
-def _epoch_ms(instant: str) -> int:
-    return round(datetime.fromisoformat(instant).timestamp() * 1000)
 
 
 class Demo:
@@ -84,7 +80,7 @@ class Demo:
     # ------------------------------------------------------------------ the whole run
     async def run(self) -> bool:
         """True when every snipe settled as the script expects."""
-        started = iso(_now_ns())
+        started = iso_from_ms(_now_ns() // 1_000_000)
         count = len(self.script.lots)
         self.say(
             f"Demo: {count} auctions on the eBay simulator, sniped through the public API.", ""
@@ -154,7 +150,7 @@ class Demo:
                 title=item["title"],
                 price=(item.get("currentPrice") or {}).get("value", ""),
                 bid_count=item["bidCount"],
-                closes_ms=_epoch_ms(item["endTime"]) if item.get("endTime") else None,
+                closes_ms=ms_from_iso(item["endTime"]) if item.get("endTime") else None,
             )
             for item in items
         ]
@@ -175,7 +171,7 @@ class Demo:
                     title=lot.title,
                     max_bid=bid["maxBid"]["value"],
                     status=bid["status"],
-                    fires_ms=_epoch_ms(bid["fireAt"]),
+                    fires_ms=ms_from_iso(bid["fireAt"]),
                     story=lot.story,
                     grouped=lot.in_group,
                 )
@@ -228,7 +224,7 @@ class Demo:
                     status=bid["status"],
                     reason=bid.get("reason"),
                     closes_ms=entry.closes_ns // 1_000_000,
-                    fires_ms=_epoch_ms(bid["fireAt"]),
+                    fires_ms=ms_from_iso(bid["fireAt"]),
                     price=auction["price"],
                     bid_count=auction["bidCount"],
                     ended=auction["status"] == "ENDED",
@@ -266,7 +262,7 @@ class Demo:
                     status=observed.status,
                     reason=observed.reason,
                     final_price=observed.final_price,
-                    target_ms=_epoch_ms(bid["fireAt"]),
+                    target_ms=ms_from_iso(bid["fireAt"]),
                     landed_ms_before_close=_landed(ours, auction["endNs"]),
                     email_subject=observed.email_subject,
                     differences=tuple(differences(entry.lot, observed)),
