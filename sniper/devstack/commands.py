@@ -31,7 +31,6 @@ T = TypeVar("T")
 
 # Where the CLI's other commands look for the running local stack.
 DEFAULT_STATE_FILE = local_state_file()
-DEFAULT_MAIL_DIR = Path(".sniper-local") / "mail"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -208,21 +208,6 @@ class WarmConnection:
         finally:
             self._busy = False
 
-    async def measure_rtt(self, probe: bytes, *, samples: int = 3) -> int:
-        """The smallest of `samples` round trips (ns) of a cheap request (a getBidding, a HEAD).
-
-        Also warms the connection. Half of it estimates the one-way latency of a bid.
-        """
-        if samples < 1:
-            raise ValueError("need at least one sample")
-        best: int | None = None
-        for _ in range(samples):
-            response = await self.send(probe)
-            rtt = response.round_trip_ns
-            best = rtt if best is None else min(best, rtt)
-        assert best is not None
-        return best
-
 
 async def _read_head(reader: asyncio.StreamReader) -> tuple[_Head, int]:
     """Status line and fields; skips interim 1xx answers (100 Continue)."""

@@ -289,13 +289,3 @@ async def test_refused_connection_is_unavailable() -> None:
     connection = WarmConnection(f"http://127.0.0.1:{port}", connect_timeout_s=1.0)
     with pytest.raises(EbayUnavailable, match="could not connect"):
         await connection.open()
-
-
-async def test_measure_rtt_warms_and_measures(server: ScriptedServer, conn: WarmConnection) -> None:
-    for _ in range(4):
-        server.answer(ok())
-    rtt = await conn.measure_rtt(conn.prepare("GET", "/probe", {}), samples=3)
-    assert 0 < rtt < 1_000_000_000
-    assert len(server.requests) == 3
-    assert (await conn.send(conn.prepare("GET", "/", {}))).status == 200
-    assert server.connections == 1
