@@ -89,9 +89,7 @@ class DemoDriver:
         return status
 
     async def watch_list(self) -> list[dict[str, Any]]:
-        page = await self.api("GET", "/wishlist/items?limit=100")
-        items: list[dict[str, Any]] = page["items"]
-        return items
+        return await self._items("/wishlist/items")
 
     async def create_snipe(
         self, item_id: str, max_bid: str, currency: str, group: tuple[str, int] | None = None
@@ -106,9 +104,7 @@ class DemoDriver:
         return created
 
     async def snipes(self) -> list[dict[str, Any]]:
-        page = await self.api("GET", "/bids?limit=100")
-        items: list[dict[str, Any]] = page["items"]
-        return items
+        return await self._items("/bids")
 
     async def history(self, bid_id: str) -> dict[str, Any] | None:
         try:
@@ -116,6 +112,12 @@ class DemoDriver:
         except DemoError:
             return None
         return entry
+
+    async def _items(self, path: str) -> list[dict[str, Any]]:
+        """A listing's first page, of 100: the demo has a handful."""
+        page = await self.api("GET", f"{path}?limit=100")
+        items: list[dict[str, Any]] = page["items"]
+        return items
 
     async def api(self, method: str, path: str, body: Any = None) -> Any:
         if self._token is None:

@@ -6,8 +6,6 @@ CI log) they are a line per state change, since cursor movements would only be n
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.text import Text
@@ -35,12 +33,7 @@ class SnipeWatch:
             self._live.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._live is not None:
             self._live.stop()  # the last drawing stays on the screen
 
