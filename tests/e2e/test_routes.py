@@ -5,14 +5,12 @@ are tested directly elsewhere; this proves the whole path holds together."""
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
 from sniper.devstack.local.stack import LocalStack
-from tests.fixtures.stack import ApiUser, ApiUserFactory
+from tests.fixtures.stack import ApiUserFactory, link_ebay, sim_call
 
 
 async def _json(response: aiohttp.ClientResponse, status: int) -> Any:
@@ -21,40 +19,8 @@ async def _json(response: aiohttp.ClientResponse, status: int) -> Any:
     return body
 
 
-async def _sim(stack: LocalStack, method: str, path: str, body: Any = None) -> Any:
-    assert stack.ebay is not None
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(method, f"{stack.ebay.url}{path}", json=body) as response,
-    ):
-        answer = await response.json()
-        assert response.status < 300, answer
-        return answer
-
-
-async def link_ebay(stack: LocalStack, user: ApiUser) -> tuple[str, dict[str, Any]]:
-    """The consent flow as a browser runs it: our URL, eBay's redirect, our callback."""
-    ebay_username = f"buyer_{secrets.token_hex(3)}"
-    await _sim(stack, "POST", "/sim/users", {"username": ebay_username})
-    async with user.client.get("/ebay/auth/url") as response:
-        consent = await _json(response, 200)
-    assert stack.ebay is not None and consent["url"].startswith(stack.ebay.url)
-    # The simulator's consent page signs in whoever the `username` parameter names.
-    async with (
-        aiohttp.ClientSession() as browser,
-        browser.get(f"{consent['url']}&username={ebay_username}", allow_redirects=False) as page,
-    ):
-        assert page.status == 302
-        redirect = parse_qs(urlsplit(page.headers["Location"]).query)
-    assert redirect["state"] == [consent["state"]]
-    grant = {"code": redirect["code"][0], "state": redirect["state"][0]}
-    async with user.client.post("/ebay/auth/callback", json=grant) as response:
-        status = await _json(response, 200)
-    return ebay_username, status
-
-
 async def _auction(stack: LocalStack, *, price: str = "10.00", ends_in: float = 3600) -> str:
-    auction = await _sim(
+    auction = await sim_call(
         stack,
         "POST",
         "/sim/auctions",
@@ -115,12 +81,11 @@ async def test_an_ebay_account_is_linked_through_the_simulator(
     clean_stack: LocalStack, api_user: ApiUserFactory
 ) -> None:
     user = await api_user()
-    ebay_username, linked = await link_ebay(clean_stack, user)
-    assert linked["linked"] is True
-    assert linked["username"] == ebay_username
+    ebay_username = await link_ebay(clean_stack, user)
     async with user.client.get("/ebay/auth/status") as response:
         status = await _json(response, 200)
     assert status["linked"] is True and status["broken"] is False
+    assert status["username"] == ebay_username
     async with user.client.get("/users/profile") as response:
         assert (await _json(response, 200))["ebay"] == {
             "linked": True,
@@ -223,7 +188,7 @@ async def test_ebay_validates_the_account_deletion_endpoint_through_the_gateway(
     # (domainName, X-Forwarded-Proto), so this holds only if the event says where it was called.
     endpoint = f"{clean_stack.api_url}/ebay/account-deletion"
     challenge = {"endpoint": endpoint, "verificationToken": _verification_token(clean_stack)}
-    result = await _sim(clean_stack, "POST", "/sim/account-deletion/challenge", challenge)
+    result = await sim_call(clean_stack, "POST", "/sim/account-deletion/challenge", challenge)
     assert result["ok"] is True, result
     assert result["status"] == 200
 
@@ -232,10 +197,10 @@ async def test_an_ebay_account_deletion_notice_unlinks_the_user(
     clean_stack: LocalStack, api_user: ApiUserFactory
 ) -> None:
     user = await api_user()
-    ebay_username, _ = await link_ebay(clean_stack, user)
+    ebay_username = await link_ebay(clean_stack, user)
     endpoint = f"{clean_stack.api_url}/ebay/account-deletion"
     notice = {"endpoint": endpoint, "username": ebay_username}
-    result = await _sim(clean_stack, "POST", "/sim/account-deletion/notify", notice)
+    result = await sim_call(clean_stack, "POST", "/sim/account-deletion/notify", notice)
     assert 200 <= result["status"] < 300, result
     async with user.client.get("/ebay/auth/status") as response:
         assert (await _json(response, 200))["linked"] is False
