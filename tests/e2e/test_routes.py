@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 
 from sniper.devstack.local.stack import LocalStack
-from tests.fixtures.stack import ApiUserFactory, link_ebay, sim_call
+from tests.fixtures.stack import ApiUser, ApiUserFactory, link_ebay, sim_call
 
 
 async def _json(response: aiohttp.ClientResponse, status: int) -> Any:
@@ -28,6 +28,16 @@ async def _auction(stack: LocalStack, *, price: str = "10.00", ends_in: float = 
     )
     item_id: str = auction["itemId"]
     return item_id
+
+
+async def _linked_user(stack: LocalStack, api_user: ApiUserFactory) -> ApiUser:
+    user = await api_user()
+    await link_ebay(stack, user)
+    return user
+
+
+def _snipe(item_id: str, max_bid: str) -> dict[str, Any]:
+    return {"itemId": item_id, "maxBid": {"value": max_bid, "currency": "USD"}}
 
 
 async def test_the_openapi_document_is_public(anonymous_client: aiohttp.ClientSession) -> None:
@@ -110,11 +120,9 @@ async def test_a_replayed_consent_is_refused(
 async def test_a_snipe_is_created_scheduled_and_listed(
     clean_stack: LocalStack, api_user: ApiUserFactory
 ) -> None:
-    user = await api_user()
-    await link_ebay(clean_stack, user)
+    user = await _linked_user(clean_stack, api_user)
     item_id = await _auction(clean_stack)
-    request = {"itemId": item_id, "maxBid": {"value": "25.00", "currency": "USD"}}
-    async with user.client.post("/bids", json=request) as response:
+    async with user.client.post("/bids", json=_snipe(item_id, "25.00")) as response:
         created = await _json(response, 201)
     assert created["status"] == "SCHEDULED"
     assert created["maxBid"] == {"value": "25.00", "currency": "USD"}
@@ -136,11 +144,9 @@ async def test_a_snipe_is_created_scheduled_and_listed(
 async def test_a_snipe_below_the_next_minimum_bid_is_refused(
     clean_stack: LocalStack, api_user: ApiUserFactory
 ) -> None:
-    user = await api_user()
-    await link_ebay(clean_stack, user)
+    user = await _linked_user(clean_stack, api_user)
     item_id = await _auction(clean_stack, price="50.00")
-    request = {"itemId": item_id, "maxBid": {"value": "20.00", "currency": "USD"}}
-    async with user.client.post("/bids", json=request) as response:
+    async with user.client.post("/bids", json=_snipe(item_id, "20.00")) as response:
         assert 400 <= response.status < 500
     async with user.client.get("/bids") as response:
         assert (await _json(response, 200))["items"] == []
@@ -149,11 +155,9 @@ async def test_a_snipe_below_the_next_minimum_bid_is_refused(
 async def test_another_users_snipe_is_not_found(
     clean_stack: LocalStack, api_user: ApiUserFactory
 ) -> None:
-    owner = await api_user()
-    await link_ebay(clean_stack, owner)
+    owner = await _linked_user(clean_stack, api_user)
     item_id = await _auction(clean_stack)
-    request = {"itemId": item_id, "maxBid": {"value": "25.00", "currency": "USD"}}
-    async with owner.client.post("/bids", json=request) as response:
+    async with owner.client.post("/bids", json=_snipe(item_id, "25.00")) as response:
         bid_id = (await _json(response, 201))["bidId"]
 
     stranger = await api_user()

@@ -5,7 +5,6 @@ in real time on a scaled clock, and the record the on-failure destination (an SQ
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,7 +22,12 @@ from sniper.devstack.local.async_retries import (
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.devstack.local.stack import LocalStack, StackOptions
 from sniper.devstack.local.template import Template
-from tests.integration.local.templates import ECHO_DLQ, echo_function, with_functions
+from tests.integration.local.templates import (
+    ECHO_DLQ,
+    echo_function,
+    echo_stack_options,
+    reset_functions,
+)
 
 # AWS's timing on a clock 60 times faster: retries after 1 s and 2 s, a 90 s maximum age is 1.5 s.
 # Why: the runtime's waits are what is tested here, and a real minute per retry would make this
@@ -90,29 +94,18 @@ def test_a_timing_other_than_aws_must_say_why() -> None:
 # ---------------------------------------------------------------------- the runtime
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def retry_stack() -> AsyncIterator[LocalStack]:
-    template = with_functions(
-        {
-            "EchoFunction": echo_function("echo", retries=2),
-            "EchoAgedFunction": echo_function("echo-aged", retries=2, max_event_age=90),
-            "EchoQuietFunction": echo_function("echo-quiet", retries=1, dead_letters=False),
-        }
-    )
-    options = StackOptions(
-        api_port=0,
-        stack_name=f"sniper-rt-{secrets.token_hex(3)}",
-        template=template,
-        retry_timing=SCALED,
-        demo_user=False,
-    )
-    async with LocalStack(options) as stack:
+    functions = {
+        "EchoFunction": echo_function("echo", retries=2),
+        "EchoAgedFunction": echo_function("echo-aged", retries=2, max_event_age=90),
+        "EchoQuietFunction": echo_function("echo-quiet", retries=1, dead_letters=False),
+    }
+    async with LocalStack(echo_stack_options("sniper-rt", functions, SCALED)) as stack:
         yield stack
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def functions(retry_stack: LocalStack) -> AsyncIterator[LocalFunctions]:
-    await retry_stack.reset()
-    assert retry_stack.functions is not None
-    yield retry_stack.functions
+async def functions(retry_stack: LocalStack) -> LocalFunctions:
+    return await reset_functions(retry_stack)
 
 
 def _dead_letters(stack: LocalStack) -> list[dict[str, Any]]:

@@ -29,17 +29,11 @@ from tests.integration.local.recording_functions import RecordingFunctions
 
 
 @pytest.fixture
-async def functions(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
-    runtime = RecordingFunctions(local_aws)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
-
-
-@pytest.fixture
-async def proxy(local_aws: LocalAws, functions: RecordingFunctions) -> AsyncIterator[AwsFaultProxy]:
-    assert functions.url is not None
-    proxy = AwsFaultProxy(aws_endpoint=local_aws.endpoint, lambda_endpoint=functions.url)
+async def proxy(
+    local_aws: LocalAws, recording_functions: RecordingFunctions
+) -> AsyncIterator[AwsFaultProxy]:
+    assert recording_functions.url is not None
+    proxy = AwsFaultProxy(aws_endpoint=local_aws.endpoint, lambda_endpoint=recording_functions.url)
     await proxy.start()
     yield proxy
     await proxy.stop()
@@ -116,7 +110,10 @@ async def test_kms_5xx_and_throttling_once_then_passing_succeed(
 
 
 async def test_a_lambda_invoke_refused_429_once_is_retried_and_delivered_once(
-    local_aws: LocalAws, proxy: AwsFaultProxy, clients: AwsClients, functions: RecordingFunctions
+    local_aws: LocalAws,
+    proxy: AwsFaultProxy,
+    clients: AwsClients,
+    recording_functions: RecordingFunctions,
 ) -> None:
     proxy.faults.add("lambda", "Invoke", error="TooManyRequestsException")
     lambda_client = await clients.get("lambda")
@@ -130,7 +127,7 @@ async def test_a_lambda_invoke_refused_429_once_is_retried_and_delivered_once(
         ("TooManyRequestsException", 429)
     ]
     assert proxy.faults.calls[("lambda", "Invoke")] == 2
-    assert functions.received == [("NotificationHandlerFunction", {"type": "test"})]
+    assert recording_functions.received == [("NotificationHandlerFunction", {"type": "test"})]
 
 
 async def test_secrets_manager_503_once_then_passing_succeeds(
@@ -144,7 +141,7 @@ async def test_secrets_manager_503_once_then_passing_succeeds(
 
 
 async def test_faults_that_outlast_the_retries_surface_as_the_typed_errors(
-    local_aws: LocalAws, proxy: AwsFaultProxy, functions: RecordingFunctions
+    local_aws: LocalAws, proxy: AwsFaultProxy, recording_functions: RecordingFunctions
 ) -> None:
     # botocore's standard retry mode (3 attempts): the default "legacy" mode gives DynamoDB 10
     # attempts with backoff up to ~25 s, too long to wait out here.
@@ -171,7 +168,7 @@ async def test_faults_that_outlast_the_retries_surface_as_the_typed_errors(
             )
     assert proxy.faults.calls[("dynamodb", "GetItem")] == 3
     assert proxy.faults.calls[("lambda", "Invoke")] == 3
-    assert functions.received == []
+    assert recording_functions.received == []
 
 
 async def test_a_dropped_connection_is_retried(

@@ -34,12 +34,6 @@ from tests.integration.local.jwt_forgery import claims_of, expired, foreign_key,
 PASSWORD = "Authz-Test-Passw0rd!"
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 @pytest.fixture
 def authorizer(local_aws_session: LocalAws, http: aiohttp.ClientSession) -> JwtAuthorizer:
     return JwtAuthorizer.for_local_aws(local_aws_session, http)
