@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
+from tests.support.raw_http import ok, read_request
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -74,18 +75,8 @@ class TlsServer:
         self.connections += 1
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
-                body = head.split(b"\r\n", 1)[0]
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
-                    + body
-                )
+                request = await read_request(reader)
+                writer.write(ok(request.split(b"\r\n", 1)[0], content_type="text/plain"))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
             pass

@@ -13,6 +13,7 @@ import pytest
 
 from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
+from tests.support.raw_http import ok, read_request
 
 HANG = b"<hang>"  # script step: read the request and never answer
 
@@ -47,14 +48,9 @@ class ScriptedServer:
         try:
             while True:
                 try:
-                    head = await reader.readuntil(b"\r\n\r\n")
+                    self.requests.append(await read_request(reader))
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                self.requests.append(head + await reader.readexactly(length))
                 response, close = self.script.popleft()
                 if response == HANG:
                     await self._release.wait()
@@ -83,17 +79,6 @@ async def conn(server: ScriptedServer) -> AsyncIterator[WarmConnection]:
     connection = WarmConnection(f"http://127.0.0.1:{server.port}", response_timeout_s=2.0)
     yield connection
     await connection.close()
-
-
-def ok(body: bytes = b'{"ok":true}', extra: bytes = b"") -> bytes:
-    return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        + extra
-        + b"Content-Length: "
-        + str(len(body)).encode()
-        + b"\r\n\r\n"
-        + body
-    )
 
 
 async def until_closed(connection: WarmConnection) -> None:
