@@ -55,19 +55,12 @@ async def test_the_profile_is_created_from_the_token_on_first_call(
         first = await _json(response, 200)
     assert first["userId"] == user.user_id
     assert first["ebay"]["linked"] is False
+    # The email and name are the sign-in's.
+    assert first["email"] == f"{user.username}@example.com"
+    assert first["name"] == "Ada Sniper"
     async with user.client.get("/users/profile") as response:
         again = await _json(response, 200)
     assert again["createdAt"] == first["createdAt"]
-
-
-async def test_the_profile_carries_the_email_and_name_of_the_sign_in(
-    api_user: ApiUserFactory,
-) -> None:
-    user = await api_user(name="Ada Sniper")
-    async with user.client.get("/users/profile") as response:
-        profile = await _json(response, 200)
-    assert profile["email"] == f"{user.username}@example.com"
-    assert profile["name"] == "Ada Sniper"
 
 
 async def test_preferences_are_kept_and_validated(api_user: ApiUserFactory) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 
 
 async def read_request(reader: asyncio.StreamReader) -> bytes:
@@ -28,3 +30,38 @@ def ok(
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
+
+
+class LoopbackServer:
+    """An HTTP/1.1 server on 127.0.0.1 that reads each request whole and lets `respond` answer
+    it; `connections` counts the connections clients opened."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self, context: ssl.SSLContext | None = None) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=context)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def respond(self, request: bytes, writer: asyncio.StreamWriter) -> bool:
+        """Answer one request; False closes the connection."""
+        raise NotImplementedError
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while await self.respond(await read_request(reader), writer):
+                pass
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass  # the client went away
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError, ssl.SSLError):
+                await writer.wait_closed()

@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
-from tests.support.raw_http import ok, read_request
+from tests.support.raw_http import LoopbackServer, ok
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -54,34 +54,13 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-class TlsServer:
+class TlsServer(LoopbackServer):
     """Answers every request on a connection with 200 and the request's first line."""
 
-    def __init__(self) -> None:
-        self.connections = 0
-        self.port = 0
-        self._server: asyncio.Server | None = None
-
-    async def start(self, context: ssl.SSLContext) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=context)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while True:
-                request = await read_request(reader)
-                writer.write(ok(request.split(b"\r\n", 1)[0], content_type="text/plain"))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
+    async def respond(self, request: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(ok(request.split(b"\r\n", 1)[0], content_type="text/plain"))
+        await writer.drain()
+        return True
 
 
 @pytest.fixture

@@ -3,67 +3,46 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
 
 from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
-from tests.support.raw_http import ok, read_request
+from tests.support.raw_http import LoopbackServer, ok
 
 HANG = b"<hang>"  # script step: read the request and never answer
 
 
-@dataclass
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """Answers each request with the next scripted step: raw bytes (written in pieces to
     exercise partial reads), optionally closing the connection afterwards."""
 
-    script: deque[tuple[bytes | list[bytes], bool]] = field(default_factory=deque)
-    requests: list[bytes] = field(default_factory=list)
-    connections: int = 0
-    port: int = 0
-    _server: asyncio.Server | None = None
-    _release: asyncio.Event = field(default_factory=asyncio.Event)
+    def __init__(self) -> None:
+        super().__init__()
+        self.script: deque[tuple[bytes | list[bytes], bool]] = deque()
+        self.requests: list[bytes] = []
+        self._release = asyncio.Event()
 
     def answer(self, response: bytes | list[bytes], *, close: bool = False) -> None:
         self.script.append((response, close))
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
     async def stop(self) -> None:
         self._release.set()
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
+        await super().stop()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while True:
-                try:
-                    self.requests.append(await read_request(reader))
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
-                response, close = self.script.popleft()
-                if response == HANG:
-                    await self._release.wait()
-                    return
-                for piece in response if isinstance(response, list) else [response]:
-                    writer.write(piece)
-                    await writer.drain()
-                if close:
-                    return
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
+    async def respond(self, request: bytes, writer: asyncio.StreamWriter) -> bool:
+        self.requests.append(request)
+        response, close = self.script.popleft()
+        if response == HANG:
+            await self._release.wait()
+            return False
+        for piece in response if isinstance(response, list) else [response]:
+            writer.write(piece)
+            await writer.drain()
+        return not close
 
 
 @pytest.fixture
