@@ -57,6 +57,13 @@ def _item(key: str) -> dict[str, Any]:
     return {"userId": {"S": key}, "name": {"S": "fault test"}}
 
 
+def _stored(aws: LocalAws, table: str, key: str) -> dict[str, Any]:
+    """The item as moto holds it, read past the proxy."""
+    answer = aws.client("dynamodb").get_item(TableName=table, Key={"userId": {"S": key}})
+    item: dict[str, Any] = answer["Item"]
+    return item
+
+
 async def test_a_put_throttled_twice_then_passing_succeeds(
     local_aws: LocalAws, proxy: AwsFaultProxy, clients: AwsClients
 ) -> None:
@@ -69,10 +76,7 @@ async def test_a_put_throttled_twice_then_passing_succeeds(
     assert [(i.error, i.status) for i in proxy.faults.injected] == [
         ("ProvisionedThroughputExceededException", 400)
     ] * 2
-    stored = local_aws.client("dynamodb").get_item(
-        TableName=table, Key={"userId": {"S": "throttled"}}
-    )
-    assert stored["Item"]["name"] == {"S": "fault test"}
+    assert _stored(local_aws, table, "throttled") == _item("throttled")
 
 
 async def test_dynamodb_throttling_and_503_are_retried(
@@ -195,10 +199,7 @@ async def test_an_answer_lost_after_the_write_meets_the_write_on_retry(
             Item=_item("written-once"),
             ConditionExpression="attribute_not_exists(userId)",
         )
-    stored = local_aws.client("dynamodb").get_item(
-        TableName=table, Key={"userId": {"S": "written-once"}}
-    )
-    assert stored["Item"]["name"] == {"S": "fault test"}
+    assert _stored(local_aws, table, "written-once") == _item("written-once")
 
 
 async def test_a_delay_holds_the_request(

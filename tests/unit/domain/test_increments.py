@@ -29,14 +29,15 @@ UK_EDGES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("price", "step"), US_EDGES)
-def test_us_table_at_every_band_edge(price: str, step: str) -> None:
-    assert bid_increment("EBAY_US", Money.parse(price, "USD")) == Money.parse(step, "USD")
-
-
-@pytest.mark.parametrize(("price", "step"), UK_EDGES)
-def test_uk_table_at_every_band_edge(price: str, step: str) -> None:
-    assert bid_increment("EBAY_GB", Money.parse(price, "GBP")) == Money.parse(step, "GBP")
+@pytest.mark.parametrize(
+    ("site", "currency", "price", "step"),
+    [("EBAY_US", "USD", *edge) for edge in US_EDGES]
+    + [("EBAY_GB", "GBP", *edge) for edge in UK_EDGES],
+)
+def test_the_us_and_uk_tables_at_every_band_edge(
+    site: str, currency: str, price: str, step: str
+) -> None:
+    assert bid_increment(site, Money.parse(price, currency)) == Money.parse(step, currency)
 
 
 def test_required_marketplaces_are_covered() -> None:
