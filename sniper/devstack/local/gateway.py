@@ -33,7 +33,7 @@ from sniper.devstack.local.jwt_auth import (
     gateway_claims,
     gateway_scopes,
 )
-from sniper.devstack.local.serving import serve
+from sniper.devstack.local.serving import LoopbackService
 from sniper.devstack.local.template import Cors, Template
 
 log = logging.getLogger("sniper.devstack.local.gateway")
@@ -318,7 +318,11 @@ def _message(status: int, message: str, headers: Mapping[str, str] | None = None
 
 
 # ---------------------------------------------------------------------- the server
-class LocalGateway:
+class LocalGateway(LoopbackService):
+    # Long query strings must reach the API, which answers an over-long value with a JSON 400
+    # naming the field, rather than die in aiohttp's 8 KB request-line limit.
+    handler_args = {"max_line_size": 65536, "max_field_size": 65536}
+
     def __init__(
         self,
         *,
@@ -339,8 +343,7 @@ class LocalGateway:
         self.integration_timeout_seconds = integration_timeout_seconds
         # Invocations the gateway stopped waiting for (integration timeout) but Lambda finishes.
         self._abandoned: set[asyncio.Task[Any]] = set()
-        self._runner: web.AppRunner | None = None
-        self.url: str | None = None
+        super().__init__()
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -348,18 +351,8 @@ class LocalGateway:
         app.router.add_route("*", r"/{tail:[\s\S]*}", self._handle)
         return app
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        # Long query strings must reach the API, which answers an over-long value with a JSON
-        # 400 naming the field, rather than die in aiohttp's 8 KB request-line limit.
-        self._runner, self.url = await serve(
-            self.application(), host, port, max_line_size=65536, max_field_size=65536
-        )
-        return self.url
-
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await super().stop()
         for task in list(self._abandoned):
             task.cancel()
         await asyncio.gather(*self._abandoned, return_exceptions=True)
