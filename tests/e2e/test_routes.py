@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import aiohttp
+import pytest_asyncio
 
 from sniper.devstack.local.stack import LocalStack
 from tests.fixtures.stack import ApiUser, ApiUserFactory, link_ebay, sim_call
@@ -30,14 +31,23 @@ async def _auction(stack: LocalStack, *, price: str = "10.00", ends_in: float = 
     return item_id
 
 
-async def _linked_user(stack: LocalStack, api_user: ApiUserFactory) -> ApiUser:
+@pytest_asyncio.fixture(loop_scope="session")
+async def linked_user(clean_stack: LocalStack, api_user: ApiUserFactory) -> ApiUser:
     user = await api_user()
-    await link_ebay(stack, user)
+    await link_ebay(clean_stack, user)
     return user
 
 
-def _snipe(item_id: str, max_bid: str) -> dict[str, Any]:
-    return {"itemId": item_id, "maxBid": {"value": max_bid, "currency": "USD"}}
+async def _snipe_on_a_new_auction(
+    stack: LocalStack, user: ApiUser, *, price: str = "10.00", max_bid: str = "25.00"
+) -> tuple[int, Any]:
+    """POST /bids on a new auction starting at `price`: the status and the body."""
+    request = {
+        "itemId": await _auction(stack, price=price),
+        "maxBid": {"value": max_bid, "currency": "USD"},
+    }
+    async with user.client.post("/bids", json=request) as response:
+        return response.status, await response.json(content_type=None)
 
 
 async def test_the_openapi_document_is_public(anonymous_client: aiohttp.ClientSession) -> None:
@@ -111,12 +121,11 @@ async def test_a_replayed_consent_is_refused(
 
 
 async def test_a_snipe_is_created_scheduled_and_listed(
-    clean_stack: LocalStack, api_user: ApiUserFactory
+    clean_stack: LocalStack, linked_user: ApiUser
 ) -> None:
-    user = await _linked_user(clean_stack, api_user)
-    item_id = await _auction(clean_stack)
-    async with user.client.post("/bids", json=_snipe(item_id, "25.00")) as response:
-        created = await _json(response, 201)
+    user = linked_user
+    status, created = await _snipe_on_a_new_auction(clean_stack, user)
+    assert status == 201, created
     assert created["status"] == "SCHEDULED"
     assert created["maxBid"] == {"value": "25.00", "currency": "USD"}
     assert created["title"] == "A Leica M6 in its box"
@@ -135,23 +144,23 @@ async def test_a_snipe_is_created_scheduled_and_listed(
 
 
 async def test_a_snipe_below_the_next_minimum_bid_is_refused(
-    clean_stack: LocalStack, api_user: ApiUserFactory
+    clean_stack: LocalStack, linked_user: ApiUser
 ) -> None:
-    user = await _linked_user(clean_stack, api_user)
-    item_id = await _auction(clean_stack, price="50.00")
-    async with user.client.post("/bids", json=_snipe(item_id, "20.00")) as response:
-        assert 400 <= response.status < 500
-    async with user.client.get("/bids") as response:
+    status, _ = await _snipe_on_a_new_auction(
+        clean_stack, linked_user, price="50.00", max_bid="20.00"
+    )
+    assert 400 <= status < 500
+    async with linked_user.client.get("/bids") as response:
         assert (await _json(response, 200))["items"] == []
 
 
 async def test_another_users_snipe_is_not_found(
-    clean_stack: LocalStack, api_user: ApiUserFactory
+    clean_stack: LocalStack, api_user: ApiUserFactory, linked_user: ApiUser
 ) -> None:
-    owner = await _linked_user(clean_stack, api_user)
-    item_id = await _auction(clean_stack)
-    async with owner.client.post("/bids", json=_snipe(item_id, "25.00")) as response:
-        bid_id = (await _json(response, 201))["bidId"]
+    owner = linked_user
+    status, created = await _snipe_on_a_new_auction(clean_stack, owner)
+    assert status == 201, created
+    bid_id = created["bidId"]
 
     stranger = await api_user()
     async with stranger.client.get(f"/bids/{bid_id}") as response:
