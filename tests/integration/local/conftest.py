@@ -13,7 +13,5 @@ from tests.integration.local.recording_functions import RecordingFunctions
 @pytest.fixture
 async def recording_functions(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
     """Lambda's Invoke API on a real port, recording each event instead of running it."""
-    runtime = RecordingFunctions(local_aws)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
+    async with RecordingFunctions(local_aws) as runtime:
+        yield runtime
