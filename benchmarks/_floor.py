@@ -14,7 +14,31 @@ import time
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from sniper.domain.money import Money
+from sniper.ebay.http1 import Origin, encode_request
+from sniper.ebay.offer import (
+    bidding_path,
+    offer_headers,
+    place_proxy_bid_body,
+    place_proxy_bid_path,
+)
 from sniper.executor.timing import COARSE_MARGIN_NS
+
+
+def bid_requests(
+    base_url: str, access_token: str, item_id: str, max_bid: Money
+) -> tuple[bytes, bytes]:
+    """(a getBidding to warm a socket with, the placeProxyBid): the bytes the executor sends."""
+    origin = Origin.of(base_url)
+    warm_up = encode_request(
+        origin, "GET", bidding_path(item_id),
+        offer_headers(access_token, "EBAY_US", with_body=False),
+    )  # fmt: skip
+    bid = encode_request(
+        origin, "POST", place_proxy_bid_path(item_id),
+        offer_headers(access_token, "EBAY_US", with_body=True), place_proxy_bid_body(max_bid),
+    )  # fmt: skip
+    return warm_up, bid
 
 
 class FloorShot(NamedTuple):

@@ -34,7 +34,7 @@ import jwt
 from benchmarks._api_event import api_event
 from benchmarks._common import print_table, summary, write_result
 from sniper.aws_clients import AwsClients
-from sniper.devstack.local.gateway import RouteTable
+from sniper.devstack.local.gateway import GatewayRoutes
 from sniper.devstack.local.stack import LocalStack, StackOptions
 from sniper.devstack.local.template import Template
 from sniper.domain.ids import new_id
@@ -65,7 +65,7 @@ class Bench:
         self.client = client
         self.claims = claims
         assert stack.aws is not None
-        self.routes = RouteTable.from_template(stack.aws.template)
+        self.routes = GatewayRoutes.from_template(stack.aws.template)
 
     async def over_http(self, method: str, path: str, body: Any) -> tuple[int, str]:
         async with self.client.request(method, path, json=body) as response:

@@ -24,22 +24,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp
 
 from benchmarks._common import print_table, write_result
-from benchmarks._floor import FloorClient
-from benchmarks._services import (
-    pin,
-    start_local_aws,
-    start_simulator,
-    use_fake_aws_credentials,
-)
+from benchmarks._floor import FloorClient, bid_requests
 from benchmarks._timing import (
     DECOMPOSITION_HEADERS,
     LEVEL_HEADERS,
@@ -50,37 +42,16 @@ from benchmarks._timing import (
     first_arrivals,
     level_row,
 )
+from benchmarks._world import Bidder, World, cpu_split, open_world
 from sniper.aws_clients import AwsClients
 from sniper.config import ExecutorSettings, load_settings
-from sniper.devstack.ebaysim.clock import iso_ms
-from sniper.devstack.ebaysim.state import USER_SCOPES
-from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
 from sniper.devstack.local.context import LocalLambdaContext
-from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
-from sniper.domain.user import User
-from sniper.ebay.credentials import AppCredentials
-from sniper.ebay.endpoints import endpoints_for
-from sniper.ebay.http import EbayHttp
-from sniper.ebay.oauth import EbayOAuth, UserTokens
-from sniper.ebay.offer import (
-    bidding_path,
-    offer_headers,
-    place_proxy_bid_body,
-    place_proxy_bid_path,
-)
-from sniper.ebay.wire import WarmConnection
 from sniper.events import SnipeDue
 from sniper.executor.app import EXECUTOR_RETRIES, build_executor
 from sniper.executor.engine import BidExecutor, Result
-from sniper.services.ebay_tokens import EbayTokens
-from sniper.storage.history import HistoryRepository
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.table import DynamoTable
-from sniper.storage.users import UsersRepository
-from sniper.vault import TokenVault
 
 OFFSET_S = 0.5  # the smallest offset a user may choose: the shortest wait for the settle
 MAX_BID = Money.parse("25.00", "USD")
@@ -100,91 +71,6 @@ def prepare_lead_s(concurrency: int) -> float:
 def wave_lead_s(concurrency: int) -> float:
     """From the start of a wave to its target: setup, claims and token reads come first."""
     return prepare_lead_s(concurrency) + 0.3 + 0.03 * concurrency
-
-
-# ---------------------------------------------------------------------- the world
-class NotificationSink(LocalFunctions):
-    """Lambda's Invoke API for the executors: notifications are counted, not run (the
-    notification handler is not what is measured); any other asynchronous invoke is a hand-off,
-    which the benchmark reports as a failure of its setup."""
-
-    def __init__(self, aws: LocalAws, **kwargs: Any) -> None:
-        super().__init__(aws, **kwargs)
-        self.notifications = 0
-        self.handoffs = 0
-
-    def invoke_async(self, name_or_arn: str, event: Any) -> None:
-        if self.logical_id(name_or_arn) == "NotificationHandlerFunction":
-            self.notifications += 1
-        else:
-            self.handoffs += 1
-
-
-class SimAdmin:
-    def __init__(self, http: aiohttp.ClientSession) -> None:
-        self.http = http
-
-    async def call(self, method: str, path: str, body: Any = None) -> Any:
-        async with self.http.request(method, path, json=body) as response:
-            payload = await response.json()
-            if response.status >= 300:
-                raise RuntimeError(f"{method} {path}: {response.status} {payload}")
-            return payload
-
-    async def auction(self, close_ns: int) -> dict[str, Any]:
-        body = {"title": "Benchmark camera", "startPrice": "10.00", "endsAt": iso_ms(close_ns)}
-        result: dict[str, Any] = await self.call("POST", "/sim/auctions", body)
-        return result
-
-    async def bids(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = (await self.call("GET", "/sim/bids"))["bids"]
-        return result
-
-
-@dataclass(frozen=True)
-class Bidder:
-    user_id: str
-    username: str
-    access_token: str
-
-
-@dataclass
-class World:
-    aws: LocalAws
-    sim_url: str
-    sim: SimAdmin
-    functions: NotificationSink
-    snipes: SnipesRepository
-    history: HistoryRepository
-    bidders: list[Bidder]
-
-
-async def make_bidders(
-    count: int, sim: SimAdmin, users: UsersRepository, tokens: EbayTokens
-) -> list[Bidder]:
-    async def one(index: int) -> Bidder:
-        username = f"bench_{index:03d}"
-        await sim.call("POST", "/sim/users", {"username": username})
-        issued = await sim.call("POST", "/sim/tokens", {"username": username})
-        now_ms = time.time_ns() // NS_PER_MS
-        user = await users.create(
-            User(user_id=f"user-{username}", email=f"{username}@example.com",
-                 created_ms=now_ms, updated_ms=now_ms)
-        )  # fmt: skip
-        grant = UserTokens(
-            access_token=issued["access_token"],
-            access_expires_ms=now_ms + int(issued["expires_in"]) * 1000,
-            refresh_token=issued["refresh_token"],
-            refresh_expires_ms=now_ms + 365 * 86_400_000,
-            scopes=USER_SCOPES,
-        )
-        await tokens.link(user, grant, username=username, ebay_user_id=None)
-        return Bidder(user.user_id, username, issued["access_token"])
-
-    made: list[Bidder] = []
-    for start in range(0, count, 20):  # a few at a time: moto is single-process
-        made += await asyncio.gather(*(one(i) for i in range(start, min(count, start + 20))))
-    return made
 
 
 # ---------------------------------------------------------------------- one wave each
@@ -247,22 +133,13 @@ async def floor_wave(world: World, concurrency: int) -> Samples:
     close_ns = target_ns + int(OFFSET_S * 1e9)
     bidders = world.bidders[:concurrency]
     auctions = await asyncio.gather(*(world.sim.auction(close_ns) for _ in bidders))
-    # The very bytes the executor sends: WarmConnection.prepare with the same headers and body.
-    encoder = WarmConnection(world.sim_url)
     clients = [FloorClient(world.sim_url) for _ in bidders]
     requests: list[bytes] = []
     warm_ups: list[bytes] = []
     for bidder, auction in zip(bidders, auctions, strict=True):
-        item_id = auction["itemId"]
-        requests.append(encoder.prepare(
-            "POST", place_proxy_bid_path(item_id),
-            offer_headers(bidder.access_token, "EBAY_US", with_body=True),
-            place_proxy_bid_body(MAX_BID),
-        ))  # fmt: skip
-        warm_ups.append(encoder.prepare(
-            "GET", bidding_path(item_id),
-            offer_headers(bidder.access_token, "EBAY_US", with_body=False),
-        ))  # fmt: skip
+        warm_up, bid = bid_requests(world.sim_url, bidder.access_token, auction["itemId"], MAX_BID)
+        warm_ups.append(warm_up)
+        requests.append(bid)
     await asyncio.gather(*(c.open(w) for c, w in zip(clients, warm_ups, strict=True)))
     try:
         shots = await asyncio.gather(
@@ -322,58 +199,14 @@ async def run_level(world: World, concurrency: int, waves: int) -> tuple[Samples
 
 
 # ---------------------------------------------------------------------- main
-def cpu_split(pin_simulator: bool) -> tuple[set[int], set[int]] | None:
-    """(the simulator's CPU, everyone else's), or None to leave scheduling to the OS.
-
-    eBay does not share a CPU with us; on a small machine, the simulator answering bids while
-    moto (a CPU-hungry Python process) records the first PLACED snipes would otherwise show up
-    as transit time no real bid has."""
-    available = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if not pin_simulator or len(available) < 2:
-        return None
-    return {available[-1]}, set(available[:-1])
-
-
 async def measure(
     levels: Sequence[int], waves: dict[int, int], *, aws_in_process: bool, pin_simulator: bool
 ) -> dict[str, Any]:
-    use_fake_aws_credentials()
-    split = cpu_split(pin_simulator)
-    sim_child, sim_url = start_simulator()
-    aws_child = None
-    if aws_in_process:
-        aws = await asyncio.to_thread(LocalAws.start, stack_name="sniper-bench")
-    else:
-        aws_child, aws = start_local_aws()
-    if split is not None:
-        sim_cpus, other_cpus = split
-        pin(sim_child.process, sim_cpus)
-        os.sched_setaffinity(0, other_cpus)
-        if aws_child is not None:
-            pin(aws_child.process, other_cpus)
-    aws.ebay_base_url = sim_url
-    functions = NotificationSink(aws)
-    await functions.start()
-    setup_clients = AwsClients(region=aws.region, endpoint_url=aws.endpoint)
-    http = aiohttp.ClientSession(base_url=sim_url)
-    eb_http = EbayHttp()
-    try:
-        dynamodb = await setup_clients.get("dynamodb")
-        users = UsersRepository(DynamoTable(dynamodb, aws.refs["UsersTable"]))
-        vault = TokenVault(await setup_clients.get("kms"), aws.refs["UserTokenKey"])
-        oauth = EbayOAuth(
-            eb_http, endpoints_for("local", sim_url),
-            AppCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET,
-                           ru_name=LOCAL_RU_NAME),
-        )  # fmt: skip
-        sim = SimAdmin(http)
-        world = World(
-            aws=aws, sim_url=sim_url, sim=sim, functions=functions,
-            snipes=SnipesRepository(DynamoTable(dynamodb, aws.refs["BidsTable"])),
-            history=HistoryRepository(DynamoTable(dynamodb, aws.refs["BidHistoryTable"])),
-            bidders=await make_bidders(max(levels), sim, users, EbayTokens(users, vault, oauth)),
-        )  # fmt: skip
-        results: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    async with open_world(
+        max(levels), stack_name="sniper-bench", pin_simulator=pin_simulator,
+        aws_in_process=aws_in_process,
+    ) as world:  # fmt: skip
         for concurrency in levels:
             started = time.monotonic()
             print(f"concurrency {concurrency}: {waves[concurrency]} wave(s)")
@@ -384,19 +217,7 @@ async def measure(
                 "ours": ours.stats(), "floor": floor.stats(),
                 "_samples": (ours, floor),
             }  # fmt: skip
-        if functions.handoffs:
-            print(f"warning: {functions.handoffs} snipe(s) were handed off to a new invocation")
-        return results
-    finally:
-        await http.close()
-        await eb_http.close()
-        await setup_clients.close()
-        await functions.stop()
-        sim_child.stop()
-        if aws_child is not None:
-            aws_child.stop()
-        else:
-            await asyncio.to_thread(aws.stop)
+    return results
 
 
 def _ints(text: str) -> list[int]:

@@ -38,13 +38,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp
 import msgspec
 
 from benchmarks._aims import OPTIONS, PROBES
 from benchmarks._common import percentile, print_table, write_result
 from benchmarks._cpu_share import CpuShare, vcpus_for_memory
-from benchmarks._floor import FloorClient
+from benchmarks._floor import FloorClient, bid_requests
 from benchmarks._link import Leg, Link
 from benchmarks._precision_stats import (
     CLIENT_HEADERS,
@@ -61,38 +60,9 @@ from benchmarks._services import (
     _spawn,
     pin,
     realtime,
-    start_local_aws,
-    start_simulator,
-    use_fake_aws_credentials,
 )
-from benchmarks.executor_timing import (
-    MAX_BID,
-    Bidder,
-    NotificationSink,
-    SimAdmin,
-    cpu_split,
-    make_bidders,
-    new_snipe,
-)
-from sniper.aws_clients import AwsClients
-from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME
-from sniper.ebay.credentials import AppCredentials
-from sniper.ebay.endpoints import endpoints_for
-from sniper.ebay.http import EbayHttp
-from sniper.ebay.oauth import EbayOAuth
-from sniper.ebay.offer import (
-    bidding_path,
-    offer_headers,
-    place_proxy_bid_body,
-    place_proxy_bid_path,
-)
-from sniper.ebay.wire import WarmConnection
-from sniper.services.ebay_tokens import EbayTokens
-from sniper.storage.history import HistoryRepository
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.table import DynamoTable
-from sniper.storage.users import UsersRepository
-from sniper.vault import TokenVault
+from benchmarks._world import World, open_world
+from benchmarks.executor_timing import MAX_BID, new_snipe
 
 OFFSET_NS = 1_000_000_000  # the targets speak of offsets of 1 s and more
 OPTION_START_NS = 600_000_000  # the options fire this long after the executor's target...
@@ -196,17 +166,6 @@ class Worker:
 
 
 # ---------------------------------------------------------------------- one scenario
-@dataclass
-class World:
-    sim_url: str
-    sim: SimAdmin
-    functions: NotificationSink
-    snipes: SnipesRepository
-    history: HistoryRepository
-    bidder: Bidder
-    function_name: str
-
-
 def _ms_grid(ns: int) -> int:
     """The simulator keeps auction ends in milliseconds: targets on the same grid."""
     return ns // 1_000_000 * 1_000_000
@@ -214,16 +173,9 @@ def _ms_grid(ns: int) -> int:
 
 async def _oracle_bid(world: World, proxy_url: str, item_id: str, send_at_ns: int) -> int:
     """The oracle's bid; returns how late its bytes left (ns after `send_at_ns`)."""
-    encoder = WarmConnection(proxy_url)
-    token = world.bidder.access_token
+    warm_up, request = bid_requests(proxy_url, world.bidders[0].access_token, item_id, MAX_BID)
     client = FloorClient(proxy_url)
-    await client.open(encoder.prepare(
-        "GET", bidding_path(item_id), offer_headers(token, "EBAY_US", with_body=False)
-    ))  # fmt: skip
-    request = encoder.prepare(
-        "POST", place_proxy_bid_path(item_id),
-        offer_headers(token, "EBAY_US", with_body=True), place_proxy_bid_body(MAX_BID),
-    )  # fmt: skip
+    await client.open(warm_up)
     try:
         shot = await client.fire(request, send_at_ns)
     finally:
@@ -242,7 +194,7 @@ async def run_round(
     auctions = await asyncio.gather(*(world.sim.auction(t + OFFSET_NS) for t in targets))
     # new_snipe carries the executor benchmark's offset; these aim 1 s before the close.
     snipe = await world.snipes.create(msgspec.structs.replace(
-        new_snipe(world.bidder, auctions[0], (target + OFFSET_NS) // 1_000_000),
+        new_snipe(world.bidders[0], auctions[0], (target + OFFSET_NS) // 1_000_000),
         offset_seconds=OFFSET_NS / 1e9,
     ))  # fmt: skip
     options = [
@@ -251,7 +203,7 @@ async def run_round(
         for a, t in zip(auctions[1:-1], option_targets, strict=True)
     ]  # fmt: skip
     worker.send({"round": {
-        "userId": snipe.user_id, "bidId": snipe.bid_id, "token": world.bidder.access_token,
+        "userId": snipe.user_id, "bidId": snipe.bid_id, "token": world.bidders[0].access_token,
         "apiBase": proxy_url, "options": options,
     }})  # fmt: skip
     oracle_item = auctions[-1]["itemId"]
@@ -265,7 +217,7 @@ async def run_round(
     found.setdefault("leads", []).append([s["leadNs"] for s in reply["shots"]])
     arrivals: dict[str, int] = {}
     for bid in await world.sim.bids():
-        if bid.get("bidder") == world.bidder.username and bid.get("source", "api") == "api":
+        if bid.get("bidder") == world.bidders[0].username and bid.get("source", "api") == "api":
             arrivals.setdefault(bid["itemId"], int(bid["arrivedNs"]))
     names = [EXECUTOR, *(o.name for o in OPTIONS), ORACLE]
     return {
@@ -311,7 +263,8 @@ async def run_scenario(
             "SETTLE_TIMEOUT_SECONDS": "10",
             "LOG_LEVEL": "WARNING",
         })  # fmt: skip
-        worker.send({"init": {"environment": environment, "function_name": world.function_name}})
+        function_name = world.aws.refs["BidExecutorFunction"]
+        worker.send({"init": {"environment": environment, "function_name": function_name}})
         await worker.receive()
         for index in range(rounds):
             landed = await run_round(world, worker, scenario, proxy_url, found)
@@ -346,60 +299,20 @@ async def run_scenario(
 async def measure(
     names: Sequence[str], rounds: int, period_us: int, *, pin_simulator: bool, rt: bool
 ) -> dict[str, Any]:
-    use_fake_aws_credentials()
-    split = cpu_split(pin_simulator)
-    sim_child, sim_url = start_simulator()
-    aws_child, aws = start_local_aws("sniper-precision")
-    if split is not None:
-        pin(sim_child.process, split[0])
-        os.sched_setaffinity(0, split[1])
-        pin(aws_child.process, split[1])
-    if rt and not realtime(sim_child.process):
-        print("warning: could not give the simulator real-time priority")
-    aws.ebay_base_url = sim_url
-    functions = NotificationSink(aws)
-    await functions.start()
-    setup = AwsClients(region=aws.region, endpoint_url=aws.endpoint)
-    http = aiohttp.ClientSession(base_url=sim_url)
-    eb_http = EbayHttp()
-    try:
-        dynamodb = await setup.get("dynamodb")
-        users = UsersRepository(DynamoTable(dynamodb, aws.refs["UsersTable"]))
-        vault = TokenVault(await setup.get("kms"), aws.refs["UserTokenKey"])
-        oauth = EbayOAuth(
-            eb_http, endpoints_for("local", sim_url),
-            AppCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET,
-                           ru_name=LOCAL_RU_NAME),
-        )  # fmt: skip
-        sim = SimAdmin(http)
-        bidders = await make_bidders(1, sim, users, EbayTokens(users, vault, oauth))
-        world = World(
-            sim_url=sim_url, sim=sim, functions=functions,
-            snipes=SnipesRepository(DynamoTable(dynamodb, aws.refs["BidsTable"])),
-            history=HistoryRepository(DynamoTable(dynamodb, aws.refs["BidHistoryTable"])),
-            bidder=bidders[0], function_name=aws.refs["BidExecutorFunction"],
-        )  # fmt: skip
-        results: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    async with open_world(
+        1, stack_name="sniper-precision", pin_simulator=pin_simulator, realtime_simulator=rt
+    ) as world:
         for seed, name in enumerate(names, start=1):
             started = time.monotonic()
             scenario = SCENARIOS[name]
             print(f"{name}: {scenario.link.describe()}, {scenario.memory_mb} MB "
                   f"({vcpus_for_memory(scenario.memory_mb):.2f} vCPU), {rounds} round(s)")  # fmt: skip
             results[name] = await run_scenario(
-                world, name, scenario, rounds, period_us, seed,
-                split[0] if split is not None else None, rt=rt,
-            )  # fmt: skip
+                world, name, scenario, rounds, period_us, seed, world.simulator_cpus, rt=rt
+            )
             results[name]["seconds"] = round(time.monotonic() - started, 1)
-        if functions.handoffs:
-            print(f"warning: {functions.handoffs} snipe(s) were handed off")
-        return results
-    finally:
-        await http.close()
-        await eb_http.close()
-        await setup.close()
-        await functions.stop()
-        sim_child.stop()
-        aws_child.stop()
+    return results
 
 
 CONDITION_HEADERS = [

@@ -33,8 +33,9 @@ import aiohttp
 from playwright.async_api import async_playwright
 
 from benchmarks._common import print_table, summary, write_result
-from sniper.devstack.demo.driver import DemoDriver, Endpoints, iso
+from sniper.devstack.demo.driver import DemoDriver, Endpoints
 from sniper.devstack.local.stack import DEMO_PASSWORD, DEMO_USERNAME, LocalStack, StackOptions
+from sniper.domain.iso8601 import iso_from_ms
 
 DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 FIRST_SCREEN_TARGET_KB = 250.0
@@ -170,7 +171,7 @@ async def main_async(runs: int) -> int:
             "size": size,
             "first_screen_target_kb": FIRST_SCREEN_TARGET_KB,
             "time_to_interactive_ms": {**stats, "samples": timings, "snipes": SNIPES},
-            "started": iso(time.time_ns()),
+            "started": iso_from_ms(time.time_ns() // 1_000_000),
         },
     )
     return 0

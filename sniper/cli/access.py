@@ -118,8 +118,3 @@ class Access:
             return current.tokens.id_token
 
         return Api(current.stack.api_url, bearer, local=current.stack.local)
-
-    def public_api(self) -> Api:
-        """The API without a sign-in (its public routes)."""
-        stack = self.discover()
-        return Api(stack.api_url, local=stack.local)

@@ -42,20 +42,13 @@ class CognitoSignIn:
         self._client = client if client is not None else cognito_client(stack)
 
     def sign_in(self, username: str, password: str) -> SignInStep:
-        from pycognito.aws_srp import AWSSRP
         from pycognito.exceptions import (
             ForceChangePasswordException,
             SMSMFAChallengeException,
             SoftwareTokenMFAChallengeException,
         )
 
-        srp = AWSSRP(
-            username=username,
-            password=password,
-            pool_id=self.stack.user_pool_id,
-            client_id=self.stack.client_id,
-            client=self._client,
-        )
+        srp = self._srp(username, password)
         with _cognito_errors(self.stack):
             try:
                 return _tokens(srp.authenticate_user())
@@ -70,18 +63,22 @@ class CognitoSignIn:
                 ) from None
 
     def set_new_password(self, username: str, password: str, new_password: str) -> SignInStep:
+        srp = self._srp(username, password)
+        with _cognito_errors(self.stack):
+            answer = srp.set_new_password_challenge(new_password)
+        return self._after_challenge(username, answer)
+
+    def _srp(self, username: str, password: str) -> Any:
+        """pycognito's SRP for the user on this stack's pool and app client."""
         from pycognito.aws_srp import AWSSRP
 
-        srp = AWSSRP(
+        return AWSSRP(
             username=username,
             password=password,
             pool_id=self.stack.user_pool_id,
             client_id=self.stack.client_id,
             client=self._client,
         )
-        with _cognito_errors(self.stack):
-            answer = srp.set_new_password_challenge(new_password)
-        return self._after_challenge(username, answer)
 
     def answer_mfa(self, challenge: MfaRequired, code: str) -> Tokens:
         with _cognito_errors(self.stack):

@@ -8,6 +8,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from sniper.domain.snipe import TERMINAL, SnipeStatus
+
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _RELATIVE = re.compile(r"([0-9]+)([hdw])")
@@ -83,24 +85,19 @@ def since(text: str, now: datetime | None = None) -> str:
 
 
 def outcomes(text: str) -> str:
-    names = [part.strip().upper() for part in text.split(",") if part.strip()]
-    allowed = ("WON", "LOST", "SKIPPED", "FAILED", "CANCELLED")
-    unknown = [name for name in names if name not in allowed]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"outcomes are a comma-separated list of {', '.join(allowed)}"
-        )
-    return ",".join(names)
+    return _one_of_each(text, [s.value for s in SnipeStatus if s in TERMINAL], "outcomes")
 
 
 def statuses(text: str) -> str:
+    return _one_of_each(text, [s.value for s in SnipeStatus], "statuses")
+
+
+def _one_of_each(text: str, allowed: list[str], what: str) -> str:
+    """A comma-separated list of names from `allowed`, upper-cased, or the argument's error."""
     names = [part.strip().upper() for part in text.split(",") if part.strip()]
-    allowed = ("SCHEDULED", "ARMED", "BIDDING", "PLACED", "WON", "LOST", "CANCELLED",
-               "SKIPPED", "FAILED")  # fmt: skip
-    unknown = [name for name in names if name not in allowed]
-    if unknown or not names:
+    if not names or any(name not in allowed for name in names):
         raise argparse.ArgumentTypeError(
-            f"statuses are a comma-separated list of {', '.join(allowed)}"
+            f"{what} are a comma-separated list of {', '.join(allowed)}"
         )
     return ",".join(names)
 

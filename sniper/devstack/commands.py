@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import shlex
-import shutil
 import signal
 import sys
 from collections.abc import Awaitable, Mapping
@@ -20,7 +19,9 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from sniper.cli.errors import CliError
 from sniper.cli.places import local_state_file
+from sniper.cli.render import Output
 from sniper.devstack.demo.driver import DemoError, Endpoints
 from sniper.devstack.demo.script import FAST, STANDARD, Script, script
 from sniper.devstack.demo.session import run_demo
@@ -31,11 +32,11 @@ T = TypeVar("T")
 
 # Where the CLI's other commands look for the running local stack.
 DEFAULT_STATE_FILE = local_state_file()
-DEFAULT_MAIL_DIR = Path(".sniper-local") / "mail"
 
 
 def run(args: argparse.Namespace) -> int:
     """`sniper local`, `sniper demo` or `sniper token` (their options: sniper.cli.main)."""
+    output = Output(json_mode=False)
     if args.command == "local":
         options = StackOptions(
             host=args.host,
@@ -44,26 +45,30 @@ def run(args: argparse.Namespace) -> int:
             postmark_dir=args.mail_dir,
             function_overrides=_overrides(local_timing=not args.deployed_timing, quiet=args.demo),
         )
-        return asyncio.run(_serve(options, _script(args.fast) if args.demo else None))
+        return asyncio.run(_serve(output, options, _script(args.fast) if args.demo else None))
     if args.command == "demo":
         options = StackOptions(
             host=args.host,
             api_port=args.port,
             function_overrides=_overrides(local_timing=True, quiet=True),
         )
-        return asyncio.run(_demo(options, _script(args.fast)))
+        return asyncio.run(_demo(output, options, _script(args.fast)))
     if args.command == "token":
-        return _print_token(args.state_file, args.username, args.password, access=args.access)
+        return _print_token(
+            output, args.state_file, args.username, args.password, access=args.access
+        )
     return 2
 
 
 def _overrides(*, local_timing: bool, quiet: bool) -> dict[str, dict[str, str]]:
     overrides = {name: dict(env) for name, env in LOCAL_TIMING.items()} if local_timing else {}
     if quiet:
-        # The demo tells the story itself; the functions' INFO logs (on stdout, as on Lambda)
-        # would drown it and break the live table.
+        # The demo tells the story itself; the functions' INFO logs and metric lines (on
+        # stdout, as on Lambda) would drown it and break the live table.
         for spec in Template.load().functions():
-            overrides.setdefault(spec.logical_id, {})["LOG_LEVEL"] = "WARNING"
+            env = overrides.setdefault(spec.logical_id, {})
+            env["LOG_LEVEL"] = "WARNING"
+            env["POWERTOOLS_METRICS_DISABLED"] = "true"
     return overrides
 
 
@@ -80,13 +85,13 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _start(options: StackOptions) -> LocalStack | None:
+async def _start(output: Output, options: StackOptions) -> LocalStack | None:
     stack = LocalStack(options)
     try:
         await stack.__aenter__()
     except OSError as exc:
         # Most likely the API port is taken (another `sniper local`, or a frontend dev server).
-        print(f"Cannot start the local stack: {exc}", file=sys.stderr)
+        output.error(CliError(f"Cannot start the local stack: {exc}"))
         return None
     return stack
 
@@ -105,57 +110,55 @@ async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> tuple[bool
     return True, task.result()
 
 
-async def _demonstrate(stack: LocalStack, demo: Script, stop: asyncio.Event) -> bool | None:
+async def _demonstrate(
+    output: Output, stack: LocalStack, demo: Script, stop: asyncio.Event
+) -> bool | None:
     """Run the demo on the stack: True / False as it went as scripted or not; None if it was
     interrupted or could not run."""
     described = stack.describe()
-    print(
+    for line in (
         f"The local stack is up. Watch the demo's snipes in the web app: {described['webUrl']}",
         f"(sign in as {described['demoUsername']} / {described['demoPassword']}; "
         f"API {described['apiUrl']}).",
         *timing_lines(described),
-        sep="\n",
-        flush=True,
-    )
-    live = sys.stdout.isatty()
-    color = live and not os.environ.get("NO_COLOR")
-    width = shutil.get_terminal_size().columns
+    ):
+        output.raw(line)
     endpoints = Endpoints.from_described(described)
-    demo_run = run_demo(endpoints, demo, sys.stdout, live=live, color=color, width=width)
+    demo_run = run_demo(endpoints, demo, output.out)
     try:
         finished, as_scripted = await _unless_stopped(demo_run, stop)
     except (DemoError, aiohttp.ClientError) as exc:
-        print(f"The demo could not go on: {exc}", file=sys.stderr, flush=True)
+        output.error(CliError(f"The demo could not go on: {exc}"))
         return None
     return as_scripted if finished else None
 
 
-async def _serve(options: StackOptions, demo: Script | None = None) -> int:
+async def _serve(output: Output, options: StackOptions, demo: Script | None = None) -> int:
     stop = _stop_on_signals()
-    stack = await _start(options)
+    stack = await _start(output, options)
     if stack is None:
         return 1
     try:
         if demo is not None:
-            await _demonstrate(stack, demo, stop)
-            print(flush=True)
+            await _demonstrate(output, stack, demo, stop)
+            output.raw("")
         if not stop.is_set():
-            print(usage(stack.describe(), options.state_file), flush=True)
+            output.raw(usage(stack.describe(), options.state_file))
             await stop.wait()
-        print("Stopping...", file=sys.stderr, flush=True)
+        output.note("Stopping...")
     finally:
         await stack.__aexit__(None, None, None)
-    print("Stopped.", file=sys.stderr)
+    output.note("Stopped.")
     return 0
 
 
-async def _demo(options: StackOptions, demo: Script) -> int:
+async def _demo(output: Output, options: StackOptions, demo: Script) -> int:
     stop = _stop_on_signals()
-    stack = await _start(options)
+    stack = await _start(output, options)
     if stack is None:
         return 1
     try:
-        as_scripted = await _demonstrate(stack, demo, stop)
+        as_scripted = await _demonstrate(output, stack, demo, stop)
     finally:
         await stack.__aexit__(None, None, None)
     return 0 if as_scripted else 1
@@ -224,17 +227,17 @@ def _self_command(subcommand: str) -> str:
 
 
 def _print_token(
-    state_file: Path, username: str | None, password: str | None, *, access: bool
+    output: Output, state_file: Path, username: str | None, password: str | None, *, access: bool
 ) -> int:
     try:
         state = json.loads(state_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        print(f"No state file at {state_file}: is `sniper local` running?", file=sys.stderr)
+        output.error(CliError(f"No state file at {state_file}: is `sniper local` running?"))
         return 1
     if username is None:
         username, password = state["demoUsername"], state["demoPassword"]
     if password is None:
-        print("--password is required with --username", file=sys.stderr)
+        output.error(CliError("--password is required with --username"))
         return 2
     # boto3 wants credentials to exist; the local pool (moto) accepts any.
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -242,5 +245,5 @@ def _print_token(
     tokens = sign_in(
         state["awsEndpoint"], state["region"], state["userPoolClientId"], username, password
     )
-    print(tokens.access_token if access else tokens.id_token)
+    output.raw(tokens.access_token if access else tokens.id_token)
     return 0

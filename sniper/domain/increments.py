@@ -1,4 +1,4 @@
-"""eBay's bid increment tables, per marketplace, and the next minimum bid they imply."""
+"""eBay's bid increment tables, per marketplace, and the lowest maximum bid they imply."""
 
 from __future__ import annotations
 
@@ -85,3 +85,18 @@ def next_minimum_bid(marketplace_id: str, current_price: Money, *, has_bids: boo
     if not has_bids:
         return current_price
     return current_price + bid_increment(marketplace_id, current_price)
+
+
+def minimum_to_accept(
+    marketplace_id: str | None,
+    current_price: Money | None,
+    *,
+    has_bids: bool,
+    quoted: Money | None,
+) -> Money | None:
+    """The lowest maximum to accept for a listing: the increment tables' next minimum where we
+    know the marketplace and the price, else the minimum eBay quoted (Browse's
+    minimumPriceToBid, which it leaves out once the auction has ended)."""
+    if current_price is not None and marketplace_id in INCREMENT_TABLES:
+        return next_minimum_bid(marketplace_id, current_price, has_bids=has_bids)
+    return quoted

@@ -57,10 +57,6 @@ class Money:
             raise InvalidMoney(f'{value!r} is not an amount such as "17.50"')
         return cls(Decimal(value), currency)
 
-    @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(Decimal(0), currency)
-
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Money is immutable")
 

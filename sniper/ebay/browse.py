@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from sniper.domain.increments import minimum_to_accept
 from sniper.domain.money import Money
 from sniper.ebay.endpoints import EbayEndpoints
 from sniper.ebay.errors import decode_json
 from sniper.ebay.item_ids import item_id_path_segment, to_rest_item_id
-from sniper.ebay.parsing import iso_to_ms, money
+from sniper.ebay.parsing import money, ms_from_ebay_date
 
 if TYPE_CHECKING:
     from sniper.ebay.oauth import EbayOAuth
@@ -40,6 +41,16 @@ class Item(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_auction(self) -> bool:
         return "AUCTION" in self.buying_options
+
+    @property
+    def next_minimum_bid(self) -> Money | None:
+        """The lowest maximum bid to accept on it (the rule: `increments.minimum_to_accept`)."""
+        return minimum_to_accept(
+            self.marketplace_id,
+            self.current_bid_price,
+            has_bids=self.bid_count > 0,
+            quoted=self.minimum_price_to_bid,
+        )
 
 
 # --- wire shapes (Browse's camelCase, only the fields we read) -------------------------------
@@ -109,7 +120,7 @@ def decode_item(body: bytes) -> Item:
         current_bid_price=current,
         minimum_price_to_bid=minimum,
         bid_count=raw.bid_count,
-        item_end_ms=iso_to_ms(raw.item_end_date) if raw.item_end_date else None,
+        item_end_ms=ms_from_ebay_date(raw.item_end_date) if raw.item_end_date else None,
         reserve_price_met=raw.reserve_price_met,
         adult_only=raw.adult_only,
         marketplace_id=raw.listing_marketplace_id,

@@ -10,7 +10,6 @@ from sniper.ebay.oauth import EbayOAuth
 from sniper.ebay.offer import OfferApi
 from sniper.ebay.trading import TradingApi
 from sniper.ebay.transport import EbayTransport
-from sniper.ebay.wire import WarmConnection
 
 
 class EbayClient:
@@ -24,10 +23,6 @@ class EbayClient:
         self.offer = OfferApi(http, endpoints)
         self.trading = TradingApi(http, endpoints)
         self.identity = IdentityApi(http, endpoints)
-
-    def warm_connection(self, *, response_timeout_s: float = 10.0) -> WarmConnection:
-        """A keep-alive connection to the Offer API's origin, for the executor's bid."""
-        return WarmConnection(self.endpoints.api_base, response_timeout_s=response_timeout_s)
 
     async def close(self) -> None:
         await self.http.close()

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import msgspec
-
-Environment = Literal["production", "sandbox", "local"]
 
 # Paths below each base, exactly as eBay serves them (and as the simulator mirrors them).
 TOKEN_PATH = "/identity/v1/oauth2/token"  # noqa: S105 - a path, not a secret
@@ -28,10 +24,6 @@ class EbayEndpoints(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def browse_base(self) -> str:
         return self.api_base + BROWSE_PATH
-
-    @property
-    def offer_base(self) -> str:
-        return self.api_base + OFFER_PATH
 
     @property
     def identity_base(self) -> str:

@@ -16,7 +16,7 @@ from sniper.domain.money import Money
 from sniper.ebay.endpoints import OFFER_PATH, EbayEndpoints
 from sniper.ebay.errors import decode_json, error_from_response
 from sniper.ebay.item_ids import item_id_path_segment
-from sniper.ebay.parsing import iso_to_ms, money
+from sniper.ebay.parsing import money, ms_from_ebay_date
 
 if TYPE_CHECKING:
     from sniper.ebay.transport import EbayTransport
@@ -142,7 +142,7 @@ def read_bidding(status: int, headers: Mapping[str, str], body: bytes, item_id: 
         max_amount=_money(proxy.max_amount) if proxy else None,
         proxy_bid_id=proxy.proxy_bid_id if proxy else None,
         bid_count=raw.bid_count,
-        auction_end_ms=iso_to_ms(raw.auction_end_date) if raw.auction_end_date else None,
+        auction_end_ms=ms_from_ebay_date(raw.auction_end_date) if raw.auction_end_date else None,
         reserve_price_met=raw.reserve_price_met,
     )
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from sniper.domain.errors import InvalidMoney
+from sniper.domain.iso8601 import ms_from_iso
 from sniper.domain.money import Money
 from sniper.ebay.errors import MalformedResponse
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-def iso_to_ms(value: str) -> int:
-    """`2024-05-01T12:00:00.000Z` -> epoch milliseconds."""
+def ms_from_ebay_date(value: str) -> int:
+    """eBay's date (`2024-05-01T12:00:00.000Z`; UTC even when the offset is left off) -> epoch
+    milliseconds, or MalformedResponse."""
     try:
-        parsed = datetime.fromisoformat(value)
+        return ms_from_iso(value)
     except ValueError:
         raise MalformedResponse(f"eBay sent an unreadable date {value!r}") from None
-    if parsed.tzinfo is None:  # eBay's dates are UTC even when the offset is left off
-        parsed = parsed.replace(tzinfo=UTC)
-    # Integer arithmetic: float seconds * 1000 can land a millisecond short.
-    return (parsed - _EPOCH) // timedelta(milliseconds=1)
 
 
 def money(value: str, currency: str) -> Money:

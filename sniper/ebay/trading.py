@@ -21,7 +21,7 @@ from sniper.ebay.errors import (
     MalformedResponse,
     Unauthorized,
 )
-from sniper.ebay.parsing import iso_to_ms, money
+from sniper.ebay.parsing import money, ms_from_ebay_date
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element  # the type only; parsing goes through defusedxml
@@ -171,7 +171,7 @@ def _item(element: Element) -> WatchedItem:
         legacy_item_id=item_id,
         title=_text(element, "Title") or "",
         listing_type=_text(element, "ListingType") or "",
-        end_ms=iso_to_ms(end) if end else None,
+        end_ms=ms_from_ebay_date(end) if end else None,
         current_price=price,
         bid_count=_int(element, "SellingStatus/BidCount", 0),
         view_item_url=_text(element, "ListingDetails/ViewItemURL"),

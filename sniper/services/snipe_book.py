@@ -46,7 +46,6 @@ from sniper.scheduling import SnipeScheduler
 from sniper.services.clock import ClockMs, now_ms
 from sniper.services.paging import full_page
 from sniper.services.snipe_cancellation import cancel_snipe
-from sniper.services.watchlist import next_minimum
 from sniper.storage.live_guards import Guard, LiveGuards
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import Page
@@ -225,7 +224,7 @@ class SnipeBook:
                 f"this auction takes bids in {item.currency}, not {max_bid.currency}",
                 field="maxBid.currency",
             )
-        minimum = next_minimum(item)
+        minimum = item.next_minimum_bid
         if minimum is not None and max_bid < minimum:
             raise MaxBidTooLow(
                 f"the maximum bid must be at least {minimum.value} {minimum.currency}",

@@ -15,7 +15,6 @@ from typing import TypeVar
 import msgspec
 
 from sniper.domain.errors import EbayLinkRequired, NotFound
-from sniper.domain.increments import INCREMENT_TABLES, next_minimum_bid
 from sniper.domain.money import Money
 from sniper.domain.snipe import TERMINAL, Snipe
 from sniper.ebay.browse import BrowseApi, Item
@@ -60,16 +59,6 @@ def _order(item: WatchedItem) -> tuple[bool, float, str]:
         item.end_ms if item.end_ms is not None else math.inf,
         item.legacy_item_id,
     )
-
-
-def next_minimum(item: Item) -> Money | None:
-    """The lowest maximum eBay will take: our increment table where we know the site, else
-    what Browse says (it omits it once the auction has ended)."""
-    if item.current_bid_price is not None and item.marketplace_id in INCREMENT_TABLES:
-        return next_minimum_bid(
-            item.marketplace_id, item.current_bid_price, has_bids=item.bid_count > 0
-        )
-    return item.minimum_price_to_bid
 
 
 def snipes_by_item(snipes: list[Snipe]) -> dict[str, Snipe]:
@@ -127,7 +116,7 @@ class Watchlist:
         return ItemDetail(
             item=item,
             ended=ended,
-            next_minimum=None if ended or not item.is_auction else next_minimum(item),
+            next_minimum=None if ended or not item.is_auction else item.next_minimum_bid,
             snipe=sniped.get(item.item_id),
         )
 

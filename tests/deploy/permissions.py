@@ -69,7 +69,7 @@ BOUND_AT_RUN_TIME: dict[tuple[str, str], frozenset[str]] = {
     ("BidExecutorFunction", "LambdaDispatch"): frozenset({"BidExecutorFunction"}),
 }
 
-# Functions and the settings class each loads (ARCH.md).
+# Functions and the settings class each loads (its entrypoint in sniper/handlers/ says so).
 SETTINGS = {
     "UserManagementFunction": "UserManagementSettings",
     "EbayOAuthFunction": "EbayOAuthSettings",

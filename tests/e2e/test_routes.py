@@ -5,14 +5,13 @@ are tested directly elsewhere; this proves the whole path holds together."""
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+import pytest_asyncio
 
 from sniper.devstack.local.stack import LocalStack
-from tests.fixtures.stack import ApiUser, ApiUserFactory
+from tests.fixtures.stack import ApiUser, ApiUserFactory, link_ebay, sim_call
 
 
 async def _json(response: aiohttp.ClientResponse, status: int) -> Any:
@@ -21,40 +20,8 @@ async def _json(response: aiohttp.ClientResponse, status: int) -> Any:
     return body
 
 
-async def _sim(stack: LocalStack, method: str, path: str, body: Any = None) -> Any:
-    assert stack.ebay is not None
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(method, f"{stack.ebay.url}{path}", json=body) as response,
-    ):
-        answer = await response.json()
-        assert response.status < 300, answer
-        return answer
-
-
-async def link_ebay(stack: LocalStack, user: ApiUser) -> tuple[str, dict[str, Any]]:
-    """The consent flow as a browser runs it: our URL, eBay's redirect, our callback."""
-    ebay_username = f"buyer_{secrets.token_hex(3)}"
-    await _sim(stack, "POST", "/sim/users", {"username": ebay_username})
-    async with user.client.get("/ebay/auth/url") as response:
-        consent = await _json(response, 200)
-    assert stack.ebay is not None and consent["url"].startswith(stack.ebay.url)
-    # The simulator's consent page signs in whoever the `username` parameter names.
-    async with (
-        aiohttp.ClientSession() as browser,
-        browser.get(f"{consent['url']}&username={ebay_username}", allow_redirects=False) as page,
-    ):
-        assert page.status == 302
-        redirect = parse_qs(urlsplit(page.headers["Location"]).query)
-    assert redirect["state"] == [consent["state"]]
-    grant = {"code": redirect["code"][0], "state": redirect["state"][0]}
-    async with user.client.post("/ebay/auth/callback", json=grant) as response:
-        status = await _json(response, 200)
-    return ebay_username, status
-
-
 async def _auction(stack: LocalStack, *, price: str = "10.00", ends_in: float = 3600) -> str:
-    auction = await _sim(
+    auction = await sim_call(
         stack,
         "POST",
         "/sim/auctions",
@@ -62,6 +29,25 @@ async def _auction(stack: LocalStack, *, price: str = "10.00", ends_in: float = 
     )
     item_id: str = auction["itemId"]
     return item_id
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def linked_user(clean_stack: LocalStack, api_user: ApiUserFactory) -> ApiUser:
+    user = await api_user()
+    await link_ebay(clean_stack, user)
+    return user
+
+
+async def _snipe_on_a_new_auction(
+    stack: LocalStack, user: ApiUser, *, price: str = "10.00", max_bid: str = "25.00"
+) -> tuple[int, Any]:
+    """POST /bids on a new auction starting at `price`: the status and the body."""
+    request = {
+        "itemId": await _auction(stack, price=price),
+        "maxBid": {"value": max_bid, "currency": "USD"},
+    }
+    async with user.client.post("/bids", json=request) as response:
+        return response.status, await response.json(content_type=None)
 
 
 async def test_the_openapi_document_is_public(anonymous_client: aiohttp.ClientSession) -> None:
@@ -79,19 +65,12 @@ async def test_the_profile_is_created_from_the_token_on_first_call(
         first = await _json(response, 200)
     assert first["userId"] == user.user_id
     assert first["ebay"]["linked"] is False
+    # The email and name are the sign-in's.
+    assert first["email"] == f"{user.username}@example.com"
+    assert first["name"] == "Ada Sniper"
     async with user.client.get("/users/profile") as response:
         again = await _json(response, 200)
     assert again["createdAt"] == first["createdAt"]
-
-
-async def test_the_profile_carries_the_email_and_name_of_the_sign_in(
-    api_user: ApiUserFactory,
-) -> None:
-    user = await api_user(name="Ada Sniper")
-    async with user.client.get("/users/profile") as response:
-        profile = await _json(response, 200)
-    assert profile["email"] == f"{user.username}@example.com"
-    assert profile["name"] == "Ada Sniper"
 
 
 async def test_preferences_are_kept_and_validated(api_user: ApiUserFactory) -> None:
@@ -115,12 +94,11 @@ async def test_an_ebay_account_is_linked_through_the_simulator(
     clean_stack: LocalStack, api_user: ApiUserFactory
 ) -> None:
     user = await api_user()
-    ebay_username, linked = await link_ebay(clean_stack, user)
-    assert linked["linked"] is True
-    assert linked["username"] == ebay_username
+    ebay_username = await link_ebay(clean_stack, user)
     async with user.client.get("/ebay/auth/status") as response:
         status = await _json(response, 200)
     assert status["linked"] is True and status["broken"] is False
+    assert status["username"] == ebay_username
     async with user.client.get("/users/profile") as response:
         assert (await _json(response, 200))["ebay"] == {
             "linked": True,
@@ -143,14 +121,11 @@ async def test_a_replayed_consent_is_refused(
 
 
 async def test_a_snipe_is_created_scheduled_and_listed(
-    clean_stack: LocalStack, api_user: ApiUserFactory
+    clean_stack: LocalStack, linked_user: ApiUser
 ) -> None:
-    user = await api_user()
-    await link_ebay(clean_stack, user)
-    item_id = await _auction(clean_stack)
-    request = {"itemId": item_id, "maxBid": {"value": "25.00", "currency": "USD"}}
-    async with user.client.post("/bids", json=request) as response:
-        created = await _json(response, 201)
+    user = linked_user
+    status, created = await _snipe_on_a_new_auction(clean_stack, user)
+    assert status == 201, created
     assert created["status"] == "SCHEDULED"
     assert created["maxBid"] == {"value": "25.00", "currency": "USD"}
     assert created["title"] == "A Leica M6 in its box"
@@ -169,27 +144,23 @@ async def test_a_snipe_is_created_scheduled_and_listed(
 
 
 async def test_a_snipe_below_the_next_minimum_bid_is_refused(
-    clean_stack: LocalStack, api_user: ApiUserFactory
+    clean_stack: LocalStack, linked_user: ApiUser
 ) -> None:
-    user = await api_user()
-    await link_ebay(clean_stack, user)
-    item_id = await _auction(clean_stack, price="50.00")
-    request = {"itemId": item_id, "maxBid": {"value": "20.00", "currency": "USD"}}
-    async with user.client.post("/bids", json=request) as response:
-        assert 400 <= response.status < 500
-    async with user.client.get("/bids") as response:
+    status, _ = await _snipe_on_a_new_auction(
+        clean_stack, linked_user, price="50.00", max_bid="20.00"
+    )
+    assert 400 <= status < 500
+    async with linked_user.client.get("/bids") as response:
         assert (await _json(response, 200))["items"] == []
 
 
 async def test_another_users_snipe_is_not_found(
-    clean_stack: LocalStack, api_user: ApiUserFactory
+    clean_stack: LocalStack, api_user: ApiUserFactory, linked_user: ApiUser
 ) -> None:
-    owner = await api_user()
-    await link_ebay(clean_stack, owner)
-    item_id = await _auction(clean_stack)
-    request = {"itemId": item_id, "maxBid": {"value": "25.00", "currency": "USD"}}
-    async with owner.client.post("/bids", json=request) as response:
-        bid_id = (await _json(response, 201))["bidId"]
+    owner = linked_user
+    status, created = await _snipe_on_a_new_auction(clean_stack, owner)
+    assert status == 201, created
+    bid_id = created["bidId"]
 
     stranger = await api_user()
     async with stranger.client.get(f"/bids/{bid_id}") as response:
@@ -223,7 +194,7 @@ async def test_ebay_validates_the_account_deletion_endpoint_through_the_gateway(
     # (domainName, X-Forwarded-Proto), so this holds only if the event says where it was called.
     endpoint = f"{clean_stack.api_url}/ebay/account-deletion"
     challenge = {"endpoint": endpoint, "verificationToken": _verification_token(clean_stack)}
-    result = await _sim(clean_stack, "POST", "/sim/account-deletion/challenge", challenge)
+    result = await sim_call(clean_stack, "POST", "/sim/account-deletion/challenge", challenge)
     assert result["ok"] is True, result
     assert result["status"] == 200
 
@@ -232,10 +203,10 @@ async def test_an_ebay_account_deletion_notice_unlinks_the_user(
     clean_stack: LocalStack, api_user: ApiUserFactory
 ) -> None:
     user = await api_user()
-    ebay_username, _ = await link_ebay(clean_stack, user)
+    ebay_username = await link_ebay(clean_stack, user)
     endpoint = f"{clean_stack.api_url}/ebay/account-deletion"
     notice = {"endpoint": endpoint, "username": ebay_username}
-    result = await _sim(clean_stack, "POST", "/sim/account-deletion/notify", notice)
+    result = await sim_call(clean_stack, "POST", "/sim/account-deletion/notify", notice)
     assert 200 <= result["status"] < 300, result
     async with user.client.get("/ebay/auth/status") as response:
         assert (await _json(response, 200))["linked"] is False

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from rich.table import Table
+
 from sniper.cli.context import Context
 from sniper.cli.errors import DONE
 from sniper.cli.render import history_table, stats_table, watchlist_table
@@ -9,22 +14,27 @@ from sniper.cli.timing import stats
 
 
 def run_watchlist(ctx: Context) -> int:
-    api = ctx.access.api()
     query = {"marketplaceId": ctx.args.marketplace}
-    items = list(api.pages("/wishlist/items", query, limit=ctx.args.limit))
-    ctx.output.result(
-        watchlist_table(items) if items else "Your eBay watch list is empty.", {"items": items}
+    return _listing(
+        ctx, "/wishlist/items", query, watchlist_table, "Your eBay watch list is empty."
     )
-    return DONE
 
 
 def run_history(ctx: Context) -> int:
-    api = ctx.access.api()
     query = {"outcome": ctx.args.outcome, "from": ctx.args.since, "to": ctx.args.until}
-    entries = list(api.pages("/bid-history", query, limit=ctx.args.limit))
-    ctx.output.result(
-        history_table(entries) if entries else "No settled snipes yet.", {"items": entries}
-    )
+    return _listing(ctx, "/bid-history", query, history_table, "No settled snipes yet.")
+
+
+def _listing(
+    ctx: Context,
+    path: str,
+    query: dict[str, Any],
+    table: Callable[[list[dict[str, Any]]], Table],
+    empty: str,
+) -> int:
+    """Every page of a listing, up to --limit, as a table (or `empty` in words)."""
+    items = list(ctx.access.api().pages(path, query, limit=ctx.args.limit))
+    ctx.output.result(table(items) if items else empty, {"items": items})
     return DONE
 
 

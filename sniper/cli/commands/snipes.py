@@ -18,8 +18,8 @@ from sniper.cli.errors import DONE, FAILED, CliError, UsageError
 from sniper.cli.inputs import is_url
 from sniper.cli.render import bids_table, local_time, money, relative, status, timeline_table
 from sniper.cli.timing import instant, landed_before_close, marks, seconds, t_minus
+from sniper.domain.snipe import TERMINAL
 
-SETTLED = frozenset({"WON", "LOST", "CANCELLED", "SKIPPED", "FAILED"})
 POLL_SECONDS = 1.0
 
 
@@ -163,7 +163,7 @@ def run_ls(ctx: Context) -> int:
 def run_show(ctx: Context) -> int:
     api = ctx.access.api()
     bid = api.get(_bid_path(ctx.args.bid_id))
-    if ctx.args.wait and bid["status"] not in SETTLED:
+    if ctx.args.wait and bid["status"] not in TERMINAL:
         bid = _wait_until_settled(ctx, api, bid)
     history = _history(api, bid, patient=ctx.args.wait)
     timing = (history or {}).get("timing")
@@ -194,14 +194,14 @@ def _wait_until_settled(ctx: Context, api: Api, bid: dict[str, Any]) -> dict[str
     err = ctx.output.err
     if not err.is_terminal:
         ctx.output.note(_waiting(bid))
-        while bid["status"] not in SETTLED:
+        while bid["status"] not in TERMINAL:
             time.sleep(POLL_SECONDS)
             previous, bid = bid["status"], api.get(_bid_path(bid["bidId"]))
             if bid["status"] != previous:
                 ctx.output.note(_waiting(bid))
         return bid
     with err.status(_waiting(bid)) as shown:
-        while bid["status"] not in SETTLED:
+        while bid["status"] not in TERMINAL:
             time.sleep(POLL_SECONDS)
             bid = api.get(_bid_path(bid["bidId"]))
             shown.update(_waiting(bid))
@@ -214,7 +214,7 @@ def _waiting(bid: dict[str, Any]) -> str:
 
 
 def _history(api: Api, bid: dict[str, Any], *, patient: bool) -> dict[str, Any] | None:
-    if bid["status"] not in SETTLED:
+    if bid["status"] not in TERMINAL:
         return None
     # The history entry is written with the final state; allow a moment when we just saw it.
     tries = 5 if patient else 1

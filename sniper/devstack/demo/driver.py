@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
+
+from sniper.domain.iso8601 import iso_from_ns
 
 
 class DemoError(Exception):
@@ -43,11 +44,6 @@ class Endpoints:
             password=described["demoPassword"],
             mail_dir=Path(described["postmarkSinkDir"]),
         )
-
-
-def iso(epoch_ns: int) -> str:
-    moment = datetime.fromtimestamp(epoch_ns / 1e9, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class DemoDriver:
@@ -93,9 +89,7 @@ class DemoDriver:
         return status
 
     async def watch_list(self) -> list[dict[str, Any]]:
-        page = await self.api("GET", "/wishlist/items?limit=100")
-        items: list[dict[str, Any]] = page["items"]
-        return items
+        return await self._items("/wishlist/items")
 
     async def create_snipe(
         self, item_id: str, max_bid: str, currency: str, group: tuple[str, int] | None = None
@@ -110,9 +104,7 @@ class DemoDriver:
         return created
 
     async def snipes(self) -> list[dict[str, Any]]:
-        page = await self.api("GET", "/bids?limit=100")
-        items: list[dict[str, Any]] = page["items"]
-        return items
+        return await self._items("/bids")
 
     async def history(self, bid_id: str) -> dict[str, Any] | None:
         try:
@@ -120,6 +112,12 @@ class DemoDriver:
         except DemoError:
             return None
         return entry
+
+    async def _items(self, path: str) -> list[dict[str, Any]]:
+        """A listing's first page, of 100: the demo has a handful."""
+        page = await self.api("GET", f"{path}?limit=100")
+        items: list[dict[str, Any]] = page["items"]
+        return items
 
     async def api(self, method: str, path: str, body: Any = None) -> Any:
         if self._token is None:
@@ -141,7 +139,7 @@ class DemoDriver:
         body: dict[str, Any] = {
             "title": title,
             "startPrice": start_price,
-            "endsAt": iso(ends_at_ns),
+            "endsAt": iso_from_ns(ends_at_ns),
         }
         if buy_it_now_price is not None:
             body["buyItNowPrice"] = buy_it_now_price
@@ -149,7 +147,7 @@ class DemoDriver:
         return auction
 
     async def rival_bid(self, item_id: str, bidder: str, max_bid: str, at_ns: int) -> None:
-        body = {"bidder": bidder, "maxAmount": max_bid, "at": iso(at_ns)}
+        body = {"bidder": bidder, "maxAmount": max_bid, "at": iso_from_ns(at_ns)}
         await self.sim("POST", f"/sim/auctions/{quote(item_id, safe='')}/bids", body)
 
     async def buy_it_now(self, item_id: str, buyer: str) -> dict[str, Any]:

@@ -117,86 +117,62 @@ FAST = Pace(
 LAST_SECOND_RIVAL_S = 1.5  # before the close: after our bid (3 s before), too late to answer
 
 
+def contest(
+    key: str, title: str, story: str, *, start_price: str, closes_s: float, max_bid: str,
+    rival: Rival, in_group: bool = False,
+) -> Lot:  # fmt: skip
+    """A snipe against one rival's proxy bid: the higher maximum wins, at the lower maximum
+    plus one increment."""
+    won = Money.parse(max_bid, CURRENCY) > Money.parse(rival.max_bid, CURRENCY)
+    high, low = (max_bid, rival.max_bid) if won else (rival.max_bid, max_bid)
+    return Lot(
+        key=key, title=title, story=story, start_price=start_price, closes_s=closes_s,
+        max_bid=max_bid, rivals=(rival,), in_group=in_group,
+        expected=Expected(
+            status=SnipeStatus.WON if won else SnipeStatus.LOST,
+            final_price=proxy_price(high, low),
+        ),
+    )  # fmt: skip
+
+
 def script(pace: Pace = STANDARD) -> Script:
-    group_rival = Rival("early_edna", "18.00", pace.rivals_at)
-    body_rival = Rival("patient_pete", "30.00", pace.rivals_at)
-    second_lens_rival = Rival("lens_larry", "22.00", pace.rivals_at)
-    late_rival = Rival("last_second_sam", "80.00", pace.last_second - LAST_SECOND_RIVAL_S)
     lots = (
+        contest(
+            "lens-1", "Summicron 50mm f/2 lens", "the group (win 1 of 2): closes first",
+            start_price="12.00", closes_s=pace.group_first, max_bid="40.00", in_group=True,
+            rival=Rival("early_edna", "18.00", pace.rivals_at),
+        ),
+        contest(
+            "body", "Leica M6 body", "a rival's lower maximum, bid early",
+            start_price="10.00", closes_s=pace.early_rival, max_bid="45.00",
+            rival=Rival("patient_pete", "30.00", pace.rivals_at),
+        ),
         Lot(
-            key="lens-1",
-            title="Summicron 50mm f/2 lens",
-            story="the group (win 1 of 2): closes first",
-            start_price="12.00",
-            closes_s=pace.group_first,
-            max_bid="40.00",
-            rivals=(group_rival,),
-            in_group=True,
+            key="rollei", title="Rolleiflex 2.8F", story="someone buys it now first",
+            start_price="50.00", closes_s=pace.buy_it_now, max_bid="90.00",
+            buy_it_now_price="120.00", bought_at_s=pace.bought_at, buyer="impatient_ivy",
             expected=Expected(
-                status=SnipeStatus.WON,
-                final_price=proxy_price("40.00", group_rival.max_bid),
+                status=SnipeStatus.SKIPPED, reason=SkipReason.ENDED_BY_BUY_IT_NOW,
+                final_price="120.00", bids_at_ebay=0,
             ),
         ),
         Lot(
-            key="body",
-            title="Leica M6 body",
-            story="a rival's lower maximum, bid early",
-            start_price="10.00",
-            closes_s=pace.early_rival,
-            max_bid="45.00",
-            rivals=(body_rival,),
-            expected=Expected(
-                status=SnipeStatus.WON,
-                final_price=proxy_price("45.00", body_rival.max_bid),
-            ),
-        ),
-        Lot(
-            key="rollei",
-            title="Rolleiflex 2.8F",
-            story="someone buys it now first",
-            start_price="50.00",
-            closes_s=pace.buy_it_now,
-            max_bid="90.00",
-            buy_it_now_price="120.00",
-            bought_at_s=pace.bought_at,
-            buyer="impatient_ivy",
-            expected=Expected(
-                status=SnipeStatus.SKIPPED,
-                reason=SkipReason.ENDED_BY_BUY_IT_NOW,
-                final_price="120.00",
-                bids_at_ebay=0,
-            ),
-        ),
-        Lot(
-            key="lens-2",
-            title="Summilux 35mm f/1.4 lens",
+            key="lens-2", title="Summilux 35mm f/1.4 lens",
             story="the group (win 1 of 2): closes second",
-            start_price="15.00",
-            closes_s=pace.group_second,
-            max_bid="45.00",
-            rivals=(second_lens_rival,),
-            in_group=True,
+            start_price="15.00", closes_s=pace.group_second, max_bid="45.00",
+            rivals=(Rival("lens_larry", "22.00", pace.rivals_at),), in_group=True,
             expected=Expected(
-                status=SnipeStatus.SKIPPED,
-                reason=SkipReason.GROUP_ALREADY_WON,
+                status=SnipeStatus.SKIPPED, reason=SkipReason.GROUP_ALREADY_WON,
                 final_price="15.00",  # the rival alone: the start price
                 bids_at_ebay=0,
             ),
         ),
-        Lot(
-            key="hasselblad",
-            title="Hasselblad 500C/M",
-            story="a rival's higher maximum, last-second",
-            start_price="20.00",
-            closes_s=pace.last_second,
-            max_bid="60.00",
-            rivals=(late_rival,),
-            expected=Expected(
-                status=SnipeStatus.LOST,
-                final_price=proxy_price(late_rival.max_bid, "60.00"),
-            ),
+        contest(
+            "hasselblad", "Hasselblad 500C/M", "a rival's higher maximum, last-second",
+            start_price="20.00", closes_s=pace.last_second, max_bid="60.00",
+            rival=Rival("last_second_sam", "80.00", pace.last_second - LAST_SECOND_RIVAL_S),
         ),
-    )
+    )  # fmt: skip
     return Script(ebay_username="demo_buyer", group_id="lenses", group_max_wins=1, lots=lots)
 
 

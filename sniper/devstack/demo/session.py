@@ -11,28 +11,25 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TextIO
+from typing import Any
 
 import aiohttp
+from rich.console import Console, RenderableType
 
-from sniper.devstack.demo.driver import DemoDriver, DemoError, Endpoints, iso
+from sniper.devstack.demo.driver import DemoDriver, DemoError, Endpoints
 from sniper.devstack.demo.script import CURRENCY, Lot, Observed, Script, differences
+from sniper.devstack.demo.terminal import SnipeWatch, say
 from sniper.devstack.demo.view import (
-    SETTLED,
     Result,
     Row,
     Snapshot,
     SnipeSet,
     Watched,
-    changes,
-    clip,
-    live_table,
-    redraw,
     snipes_set,
     summary,
     watch_list,
 )
+from sniper.domain.iso8601 import iso_from_ms, ms_from_iso
 
 NS_PER_S = 1_000_000_000
 # How long after the last close the demo waits for the stragglers (settle, emails) at most.
@@ -52,39 +49,28 @@ def _now_ns() -> int:
     return time.time_ns()
 
 
-def _epoch_ms(instant: str) -> int:
-    return round(datetime.fromisoformat(instant).timestamp() * 1000)
-
-
 class Demo:
     def __init__(
         self,
         driver: DemoDriver,
         script: Script,
-        out: TextIO,
+        console: Console,
         *,
-        live: bool,
-        color: bool = False,
-        width: int = 120,
         poll_seconds: float = 0.5,
     ) -> None:
         self.driver = driver
         self.script = script
-        self.out = out
-        self.live = live
-        self.color = color
-        self.width = width
+        self.console = console
         self.poll_seconds = poll_seconds
         self.seeded: list[_Seeded] = []
 
-    def say(self, *lines: str) -> None:
-        self.out.write("".join(f"{line}\n" for line in lines))
-        self.out.flush()
+    def say(self, *lines: str | RenderableType) -> None:
+        say(self.console, *lines)
 
     # ------------------------------------------------------------------ the whole run
     async def run(self) -> bool:
         """True when every snipe settled as the script expects."""
-        started = iso(_now_ns())
+        started = iso_from_ms(_now_ns() // 1_000_000)
         count = len(self.script.lots)
         self.say(
             f"Demo: {count} auctions on the eBay simulator, sniped through the public API.", ""
@@ -107,7 +93,7 @@ class Demo:
             await asyncio.gather(*buyers, return_exceptions=True)
         results = await self._results(started)
         self.say("", "Results", "")
-        self.say(*summary(results, CURRENCY))
+        self.say(summary(results, CURRENCY))
         return finished and not any(result.differences for result in results)
 
     # ------------------------------------------------------------------ steps
@@ -154,11 +140,11 @@ class Demo:
                 title=item["title"],
                 price=(item.get("currentPrice") or {}).get("value", ""),
                 bid_count=item["bidCount"],
-                closes_ms=_epoch_ms(item["endTime"]) if item.get("endTime") else None,
+                closes_ms=ms_from_iso(item["endTime"]) if item.get("endTime") else None,
             )
             for item in items
         ]
-        self.say(*watch_list(watched))
+        self.say(watch_list(watched))
 
     async def _set_snipes(self) -> None:
         self.say("5. POST /bids: a snipe on each (times UTC).")
@@ -175,12 +161,12 @@ class Demo:
                     title=lot.title,
                     max_bid=bid["maxBid"]["value"],
                     status=bid["status"],
-                    fires_ms=_epoch_ms(bid["fireAt"]),
+                    fires_ms=ms_from_iso(bid["fireAt"]),
                     story=lot.story,
                     grouped=lot.in_group,
                 )
             )
-        self.say(*snipes_set(created), "")
+        self.say(snipes_set(created), "")
 
     async def _buy_it_now_at(self, entry: _Seeded, t0: int) -> None:
         assert entry.lot.bought_at_s is not None and entry.lot.buyer is not None
@@ -194,24 +180,17 @@ class Demo:
     # ------------------------------------------------------------------ watching
     async def _watch(self, *, deadline_ns: int) -> bool:
         """Show the snipes until every one is settled and every auction over."""
-        previous: Snapshot | None = None
-        drawn = 0
-        while True:
-            current = await self._snapshot()
-            if self.live:
-                lines = [clip(line, self.width) for line in live_table(current, color=self.color)]
-                self.out.write(redraw(lines, drawn))
-                self.out.flush()
-                drawn = len(lines)
-            else:
-                self.say(*changes(previous, current))
-            previous = current
-            if all(row.status in SETTLED and row.ended for row in current.rows):
-                return True
-            if _now_ns() >= deadline_ns:
-                self.say("", "Gave up waiting: some snipes did not settle in time.")
-                return False
-            await asyncio.sleep(self.poll_seconds)
+        with SnipeWatch(self.console) as watch:
+            while True:
+                current = await self._snapshot()
+                watch.show(current)
+                if current.over:
+                    return True
+                if _now_ns() >= deadline_ns:
+                    break
+                await asyncio.sleep(self.poll_seconds)
+        self.say("", "Gave up waiting: some snipes did not settle in time.")
+        return False
 
     async def _snapshot(self) -> Snapshot:
         snipes = {bid["bidId"]: bid for bid in await self.driver.snipes()}
@@ -228,7 +207,7 @@ class Demo:
                     status=bid["status"],
                     reason=bid.get("reason"),
                     closes_ms=entry.closes_ns // 1_000_000,
-                    fires_ms=_epoch_ms(bid["fireAt"]),
+                    fires_ms=ms_from_iso(bid["fireAt"]),
                     price=auction["price"],
                     bid_count=auction["bidCount"],
                     ended=auction["status"] == "ENDED",
@@ -266,7 +245,7 @@ class Demo:
                     status=observed.status,
                     reason=observed.reason,
                     final_price=observed.final_price,
-                    target_ms=_epoch_ms(bid["fireAt"]),
+                    target_ms=ms_from_iso(bid["fireAt"]),
                     landed_ms_before_close=_landed(ours, auction["endNs"]),
                     email_subject=observed.email_subject,
                     differences=tuple(differences(entry.lot, observed)),
@@ -302,15 +281,11 @@ def _landed(bids: Sequence[dict[str, Any]], close_ns: int) -> float | None:
 async def run_demo(
     endpoints: Endpoints,
     script: Script,
-    out: TextIO,
-    *,
-    live: bool,
-    color: bool = False,
-    width: int = 120,
+    console: Console,
 ) -> bool:
-    """Run the demo once against the stack at `endpoints`; True when all went as scripted.
-    `live`: redraw a table in place (a terminal `width` wide) rather than print changes."""
+    """Run the demo once against the stack at `endpoints`, shown on `console` (a table redrawn
+    in place when it is a terminal, else a line per change); True when all went as scripted."""
     async with aiohttp.ClientSession() as http:
         driver = DemoDriver(http, endpoints)
-        demo = Demo(driver, script, out, live=live, color=color, width=width)
+        demo = Demo(driver, script, console)
         return await demo.run()

@@ -1,31 +1,31 @@
-"""How the demo looks in a terminal. Pure: snapshots in, lines (strings) out; no I/O, no clock.
+"""How the demo looks: snapshots and results in, rich renderables (or plain lines) out. Pure: no
+I/O and no clock; `terminal.py` decides where they go.
 
-A TTY gets a live table redrawn in place (`live_table` + `redraw`); anything else (a pipe, a log,
-CI) gets one line per state change (`changes`), since cursor movements would only be noise there.
+The live table is for a terminal, which redraws it in place; the change lines (`changes`) are
+for anything else (a pipe, a CI log), where redrawing would only be noise.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-SETTLED = frozenset({"WON", "LOST", "CANCELLED", "SKIPPED", "FAILED"})
-WAITING = frozenset({"SCHEDULED", "ARMED"})
+from rich.console import Group, RenderableType
+from rich.table import Column, Table
+from rich.text import Text
 
-_COLORS = {
-    "WON": "32",  # green
-    "LOST": "31",  # red
-    "FAILED": "1;31",
-    "SKIPPED": "33",  # yellow
-    "CANCELLED": "2",
-    "PLACED": "36",  # cyan
-    "BIDDING": "1;35",
-    "ARMED": "35",
-}
+from sniper.cli.render import STATUS_STYLE
+from sniper.domain.snipe import TERMINAL
+
+WAITING = frozenset({"SCHEDULED", "ARMED"})
 GROUP_MARK = "*"
+GROUP_NOTE = f"{GROUP_MARK} one group: win at most one of these"
 _TITLE_WIDTH = 26
+# The live table keeps still while prices rise and outcomes come in: room for a price in the
+# thousands and for the longest outcome (SKIPPED ENDED_BY_BUY_IT_NOW).
+_PRICE_WIDTH = 8
+_OUTCOME_WIDTH = 28
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,12 @@ class Snapshot:
 
     @property
     def settled(self) -> int:
-        return sum(1 for row in self.rows if row.status in SETTLED)
+        return sum(1 for row in self.rows if row.status in TERMINAL)
+
+    @property
+    def over(self) -> bool:
+        """Every snipe settled and every auction ended: nothing more will move."""
+        return all(row.status in TERMINAL and row.ended for row in self.rows)
 
 
 @dataclass(frozen=True)
@@ -111,89 +116,93 @@ def outcome(status: str, reason: str | None) -> str:
     return f"{status} {reason}" if reason else status
 
 
-def paint(text: str, status: str, *, color: bool) -> str:
-    code = _COLORS.get(status)
-    return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
+def _marked(title: str, grouped: bool) -> str:
+    return f"{title} {GROUP_MARK}" if grouped else title
 
 
-def _title(title: str, grouped: bool, width: int) -> str:
-    marked = f"{title} {GROUP_MARK}" if grouped else title
-    return marked if len(marked) <= width else marked[: width - 1] + "…"
+def _short(title: str, grouped: bool) -> str:
+    """The title as the change lines show it: marked, and cut to the tables' width."""
+    marked = _marked(title, grouped)
+    return marked if len(marked) <= _TITLE_WIDTH else marked[: _TITLE_WIDTH - 1] + "…"
+
+
+def _item_column() -> Column:
+    return Column("ITEM", max_width=_TITLE_WIDTH, no_wrap=True, overflow="ellipsis")
+
+
+def _table(*columns: str | Column, title: str | None = None) -> Table:
+    """The demo's tables: no box, a bold header, columns two spaces apart, flush left."""
+    return Table(
+        *columns,
+        box=None,
+        pad_edge=False,
+        padding=(0, 2, 0, 0),
+        header_style="bold",
+        title=title,
+        title_justify="left",
+        title_style="bold",
+    )
+
+
+def _right(header: str, min_width: int | None = None) -> Column:
+    return Column(header, justify="right", no_wrap=True, min_width=min_width)
 
 
 # ------------------------------------------------------------------ before the watch
 
-_WATCHED = "   {title:<26} {price:>8} {bids:>5}  {closes}"
-_SET = "   {title:<26} {max:>8}  {status:<9}  {fires:<8}  {story}"
 
-
-def watch_list(items: Sequence[Watched]) -> list[str]:
-    lines = [_WATCHED.format(title="ITEM", price="PRICE", bids="BIDS", closes="CLOSES (UTC)")]
+def watch_list(items: Sequence[Watched]) -> Table:
+    table = _table(_item_column(), _right("PRICE"), _right("BIDS"), "CLOSES (UTC)")
     for item in items:
         closes = clock_time(item.closes_ms) if item.closes_ms is not None else "?"
-        lines.append(
-            _WATCHED.format(
-                title=_title(item.title, False, _TITLE_WIDTH),
-                price=item.price,
-                bids=item.bid_count,
-                closes=closes,
-            )
-        )
-    return lines
+        table.add_row(Text(item.title), item.price, str(item.bid_count), closes)
+    return table
 
 
-def snipes_set(snipes: Sequence[SnipeSet]) -> list[str]:
-    lines = [
-        _SET.format(title="ITEM", max="MAX", status="SNIPE", fires="BIDS AT", story="WHAT IT SHOWS")
-    ]
+def snipes_set(snipes: Sequence[SnipeSet]) -> Table:
+    table = _table(_item_column(), _right("MAX"), "SNIPE", "BIDS AT", "WHAT IT SHOWS")
     for snipe in snipes:
-        lines.append(
-            _SET.format(
-                title=_title(snipe.title, snipe.grouped, _TITLE_WIDTH),
-                max=snipe.max_bid,
-                status=snipe.status,
-                fires=clock_time(snipe.fires_ms),
-                story=snipe.story,
-            )
+        table.add_row(
+            Text(_marked(snipe.title, snipe.grouped)),
+            snipe.max_bid,
+            snipe.status,
+            clock_time(snipe.fires_ms),
+            Text(snipe.story),
         )
-    return lines
+    return table
 
 
 # ------------------------------------------------------------------ the live table
 
-_LIVE = "{mark:<1} {title:<26} {max:>7} {price:>8} {bids:>5}  {status} {bid:>7} {close:>10}"
-_STATUS_WIDTH = 28
 
-
-def live_table(snapshot: Snapshot, *, color: bool = False) -> list[str]:
+def live_table(snapshot: Snapshot) -> RenderableType:
     now = snapshot.now_ms
-    header = _LIVE.format(
-        mark="", title="ITEM", max="MAX", price="PRICE", bids="BIDS",
-        status=f"{'SNIPE':<{_STATUS_WIDTH}}", bid="BID IN", close="CLOSES IN",
-    )  # fmt: skip
-    lines = [
-        f"Live at {clock_time(now)} UTC: {snapshot.settled} of {len(snapshot.rows)} snipes settled",
-        "",
-        header,
-    ]
+    table = _table(
+        Column("", width=1),
+        _item_column(),
+        _right("MAX"),
+        _right("PRICE", min_width=_PRICE_WIDTH),
+        _right("BIDS"),
+        Column("SNIPE", min_width=_OUTCOME_WIDTH, no_wrap=True),
+        _right("BID IN"),
+        _right("CLOSES IN"),
+        title=f"Live at {clock_time(now)} UTC: "
+        f"{snapshot.settled} of {len(snapshot.rows)} snipes settled",
+    )
     for row in snapshot.rows:
-        status = paint(
-            f"{outcome(row.status, row.reason):<{_STATUS_WIDTH}}", row.status, color=color
+        table.add_row(
+            ">" if row.status == "BIDDING" else "",
+            Text(_marked(row.title, row.grouped)),
+            row.max_bid,
+            row.price or "",
+            str(row.bid_count),
+            Text(outcome(row.status, row.reason), style=STATUS_STYLE.get(row.status, "")),
+            _bid_in(row, now),
+            _closes_in(row, now),
         )
-        line = _LIVE.format(
-            mark=">" if row.status == "BIDDING" else "",
-            title=_title(row.title, row.grouped, _TITLE_WIDTH),
-            max=row.max_bid,
-            price=row.price or "",
-            bids=row.bid_count,
-            status=status,
-            bid=_bid_in(row, now),
-            close=_closes_in(row, now),
-        )
-        lines.append(line.rstrip())
     if any(row.grouped for row in snapshot.rows):
-        lines += ["", f"{GROUP_MARK} one group: win at most one of these"]
-    return lines
+        return Group(table, Text(), Text(GROUP_NOTE))
+    return table
 
 
 def _bid_in(row: Row, now_ms: int) -> str:
@@ -206,32 +215,6 @@ def _closes_in(row: Row, now_ms: int) -> str:
     if row.bought:
         return "bought"
     return "closed" if row.ended else countdown(row.closes_ms - now_ms)
-
-
-def redraw(lines: Sequence[str], previous_count: int) -> str:
-    """The text that replaces the last drawing (`previous_count` lines) by `lines` in place:
-    back to the first line drawn, clear to the end of the screen, draw."""
-    back = f"\x1b[{previous_count}F" if previous_count else ""
-    return back + "\x1b[J" + "".join(f"{line}\n" for line in lines)
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def clip(line: str, width: int) -> str:
-    """At most `width` visible characters (colour codes do not count, and are kept), so that a
-    narrow terminal does not wrap a line and throw the in-place redraw off."""
-    visible = 0
-    kept: list[str] = []
-    position = 0
-    for code in _ANSI.finditer(line):
-        text = line[position : code.start()]
-        kept.append(text[: max(0, width - visible)])
-        visible += len(text)
-        kept.append(code.group())
-        position = code.end()
-    kept.append(line[position:][: max(0, width - visible)])
-    return "".join(kept)
 
 
 # ------------------------------------------------------------------ one line per change
@@ -248,55 +231,55 @@ def changes(previous: Snapshot | None, current: Snapshot) -> list[str]:
         where = f"price {row.price}, {row.bid_count} bid{'' if row.bid_count == 1 else 's'}"
         closes = _closes_in(row, current.now_ms)
         when = closes if row.ended else f"closes in {closes}"
-        title = _title(row.title, row.grouped, _TITLE_WIDTH)
         lines.append(
-            f"{clock_time(current.now_ms)} UTC  {title:<26} "
-            f"{outcome(row.status, row.reason):<{_STATUS_WIDTH}} {where}; {when}"
+            f"{clock_time(current.now_ms)} UTC  {_short(row.title, row.grouped):<{_TITLE_WIDTH}} "
+            f"{outcome(row.status, row.reason):<{_OUTCOME_WIDTH}} {where}; {when}"
         )
     return lines
 
 
 # ------------------------------------------------------------------ the summary
 
-_SUMMARY = "{title:<26} {outcome:<28} {price:>9}  {target:<12}  {landed:>8}  {script}"
-_EMAIL_INDENT = " " * 27
 
-
-def summary(results: Sequence[Result], currency: str = "USD") -> list[str]:
+def summary(results: Sequence[Result], currency: str = "USD") -> RenderableType:
     """Per snipe: the outcome, the final price, the instant aimed at, how long before the close
-    the bid reached eBay, whether that is what the script expects, and the email sent."""
-    header = _SUMMARY.format(
-        title="ITEM", outcome="OUTCOME", price=f"FINAL {currency}", target="TARGET (UTC)",
-        landed="LANDED", script="SCRIPT",
-    )  # fmt: skip
-    lines = [header]
+    the bid reached eBay, whether that is what the script expects; then the emails sent."""
+    outcomes = _table(
+        _item_column(),
+        Column("OUTCOME", no_wrap=True),
+        _right(f"FINAL {currency}"),
+        "TARGET (UTC)",
+        _right("LANDED"),
+        "SCRIPT",
+    )
+    emails = _table(_item_column(), "EMAIL")
     for result in results:
         landed = result.landed_ms_before_close
-        lines.append(
-            _SUMMARY.format(
-                title=_title(result.title, result.grouped, _TITLE_WIDTH),
-                outcome=outcome(result.status, result.reason),
-                price=result.final_price or "-",
-                target=clock_time(result.target_ms, millis=True),
-                landed=f"{landed:,.0f} ms" if landed is not None else "no bid",
-                script="DIFFERS" if result.differences else "ok",
-            )
+        title = Text(_marked(result.title, result.grouped))
+        outcomes.add_row(
+            title,
+            Text(outcome(result.status, result.reason), style=STATUS_STYLE.get(result.status, "")),
+            result.final_price or "-",
+            clock_time(result.target_ms, millis=True),
+            f"{landed:,.0f} ms" if landed is not None else "no bid",
+            Text("DIFFERS", style="bold red") if result.differences else "ok",
         )
-        email = f"“{result.email_subject}”" if result.email_subject else "none"
-        lines.append(f"{_EMAIL_INDENT}email: {email}")
-    lines += [
+        emails.add_row(title, Text(f"“{result.email_subject}”" if result.email_subject else "none"))
+    notes = [
         "",
         "TARGET: the instant the bid was aimed to reach eBay (the close minus the offset).",
         "LANDED: how long before the close the bid reached the simulator.",
     ]
     if any(result.grouped for result in results):
-        lines.append(f"{GROUP_MARK} one group: win at most one of these")
-    lines.append("")
+        notes.append(GROUP_NOTE)
+    return Group(outcomes, *map(Text, notes), Text(), emails, Text(), *map(Text, verdict(results)))
+
+
+def verdict(results: Sequence[Result]) -> list[str]:
     differing = [result for result in results if result.differences]
     if not differing:
-        lines.append(f"All {len(results)} snipes settled as the script expects.")
-        return lines
-    lines.append(f"{len(differing)} of {len(results)} snipes differed from the script:")
+        return [f"All {len(results)} snipes settled as the script expects."]
+    lines = [f"{len(differing)} of {len(results)} snipes differed from the script:"]
     for result in differing:
         lines += [f"  {result.title}: {difference}" for difference in result.differences]
     return lines

@@ -12,7 +12,7 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
-from sniper.devstack.ebaysim.clock import iso_ms, parse_iso
+from sniper.devstack.ebaysim.clock import ebay_date, parse_iso
 from sniper.devstack.ebaysim.engine import Auction, BidRejected, BuyItNowUnavailable, buy_it_now
 from sniper.devstack.ebaysim.faults import OPERATIONS, FaultRule
 from sniper.devstack.ebaysim.notification_api import push_notification, run_challenge
@@ -244,7 +244,7 @@ async def place_rival_bid(request: web.Request) -> web.Response:
 
         handle = loop.call_later(delay, fire)
         state.scheduled.add(handle)
-        return json_response({"scheduled": True, "at": iso_ms(at_ns)}, 202)
+        return json_response({"scheduled": True, "at": ebay_date(at_ns)}, 202)
     outcome = _rival_bid(state, auction, new.bidder, money)
     outcome["auction"] = engine_state(auction, state.now_ns())
     return json_response(outcome, 200 if outcome["accepted"] else 409)

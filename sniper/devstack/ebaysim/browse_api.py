@@ -25,14 +25,7 @@ async def get_item(request: web.Request) -> web.Response:
     parts = item_id.split("|")
     auction = state.find_auction(item_id) if len(parts) == 3 else None
     if auction is None:
-        return error_response(
-            400,
-            11001,
-            DOMAIN,
-            "REQUEST",
-            "The specified item ID was not found.",
-            parameters=[{"name": "itemId", "value": item_id}],
-        )
+        return _request_error(11001, "The specified item ID was not found.", "itemId", item_id)
     return json_response(item(auction, state.accounts, request[ARRIVED_NS]))
 
 
@@ -42,22 +35,17 @@ async def get_item_by_legacy_id(request: web.Request) -> web.Response:
         return invalid_token()
     legacy = request.query.get("legacy_item_id", "")
     if not legacy.isdigit():
-        return error_response(
-            400,
-            11006,
-            DOMAIN,
-            "REQUEST",
-            "The legacy ID is invalid.",
-            parameters=[{"name": "legacyItemId", "value": legacy}],
-        )
+        return _request_error(11006, "The legacy ID is invalid.", "legacyItemId", legacy)
     auction = state.auctions.get(legacy)
     if auction is None:
-        return error_response(
-            400,
-            11003,
-            DOMAIN,
-            "REQUEST",
-            "The specified legacy item ID was not found.",
-            parameters=[{"name": "legacyItemId", "value": legacy}],
+        return _request_error(
+            11003, "The specified legacy item ID was not found.", "legacyItemId", legacy
         )
     return json_response(item(auction, state.accounts, request[ARRIVED_NS]))
+
+
+def _request_error(error_id: int, message: str, name: str, value: str) -> web.Response:
+    """Browse's 400 for a request parameter it cannot take."""
+    return error_response(
+        400, error_id, DOMAIN, "REQUEST", message, parameters=[{"name": name, "value": value}]
+    )

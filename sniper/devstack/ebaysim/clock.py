@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
+
+from sniper.domain.iso8601 import iso_from_ms
 
 
 class Clock(Protocol):
@@ -18,16 +20,9 @@ class SystemClock:
         return time.time_ns()
 
 
-def iso_ms(instant_ns: int) -> str:
-    """eBay's wire form: UTC, milliseconds, a trailing Z (2024-05-01T12:00:00.000Z)."""
-    seconds, rest_ns = divmod(instant_ns, 1_000_000_000)
-    moment = datetime.fromtimestamp(seconds, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rest_ns // 1_000_000:03d}Z"
-
-
-def iso_seconds(instant_ns: int) -> str:
-    moment = datetime.fromtimestamp(instant_ns // 1_000_000_000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+def ebay_date(instant_ns: int) -> str:
+    """An instant (ns) in eBay's wire form: to the millisecond (2024-05-01T12:00:00.000Z)."""
+    return iso_from_ms(instant_ns // 1_000_000)
 
 
 def parse_iso(value: str) -> int:

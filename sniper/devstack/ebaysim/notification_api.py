@@ -11,7 +11,7 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
-from sniper.devstack.ebaysim.clock import iso_ms
+from sniper.devstack.ebaysim.clock import ebay_date
 from sniper.devstack.ebaysim.signing import challenge_response
 from sniper.devstack.ebaysim.state import SimState
 from sniper.devstack.ebaysim.wire import (
@@ -76,8 +76,8 @@ def deletion_notification(state: SimState, username: str) -> dict[str, Any]:
         "metadata": {"topic": TOPIC, "schemaVersion": "1.0", "deprecated": False},
         "notification": {
             "notificationId": f"{uuid.uuid4()}_{uuid.uuid4()}",
-            "eventDate": iso_ms(now),
-            "publishDate": iso_ms(now),
+            "eventDate": ebay_date(now),
+            "publishDate": ebay_date(now),
             "publishAttemptCount": 1,
             "data": {
                 "username": user.username,

@@ -52,6 +52,18 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(target + separator + urlencode(params))
 
 
+def _user_tokens(access: str, config: SimConfig, refresh: str | None = None) -> web.Response:
+    """A user token answer; a refresh token only for the authorization-code grant."""
+    body: dict[str, object] = {
+        "access_token": access,
+        "expires_in": config.access_token_ttl_s,
+        "token_type": "User Access Token",
+    }
+    if refresh is not None:
+        body |= {"refresh_token": refresh, "refresh_token_expires_in": config.refresh_token_ttl_s}
+    return json_response(body)
+
+
 def _oauth_error(status: int, error: str, description: str) -> web.Response:
     return json_response({"error": error, "error_description": description}, status)
 
@@ -98,15 +110,7 @@ async def token(request: web.Request) -> web.Response:
             access, refresh = state.accounts.issue_user_tokens(
                 code.username, client_id, code.scopes, now
             )
-            return json_response(
-                {
-                    "access_token": access,
-                    "expires_in": config.access_token_ttl_s,
-                    "refresh_token": refresh,
-                    "refresh_token_expires_in": config.refresh_token_ttl_s,
-                    "token_type": "User Access Token",
-                }
-            )
+            return _user_tokens(access, config, refresh)
         if grant_type == "refresh_token":
             if not fields.get("refresh_token"):
                 return _oauth_error(400, "invalid_request", "refresh_token is required")
@@ -114,13 +118,7 @@ async def token(request: web.Request) -> web.Response:
             access, _ = state.accounts.refresh_access(
                 fields["refresh_token"], client_id, scopes, now
             )
-            return json_response(
-                {
-                    "access_token": access,
-                    "expires_in": config.access_token_ttl_s,
-                    "token_type": "User Access Token",
-                }
-            )
+            return _user_tokens(access, config)
         if grant_type == "client_credentials":
             if not fields.get("scope"):
                 return _oauth_error(400, "invalid_request", "scope is required")

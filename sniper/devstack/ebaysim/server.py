@@ -20,7 +20,6 @@ import socket
 import struct
 import sys
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 import msgspec
@@ -354,10 +353,5 @@ class SimulatorServer:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.stop()

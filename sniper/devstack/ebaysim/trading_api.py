@@ -10,7 +10,7 @@ from aiohttp import web
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 
-from sniper.devstack.ebaysim.clock import iso_duration, iso_ms, iso_seconds
+from sniper.devstack.ebaysim.clock import ebay_date, iso_duration
 from sniper.devstack.ebaysim.engine import Auction
 from sniper.devstack.ebaysim.views import view_item_url
 from sniper.devstack.ebaysim.wire import ARRIVED_NS, STATE_KEY
@@ -82,7 +82,7 @@ def _int(text: str | None, default: int, tag: str) -> int:
 
 def _envelope(now_ns: int, ack: str) -> Element:
     root = Element("GetMyeBayBuyingResponse", {"xmlns": NS})
-    SubElement(root, "Timestamp").text = iso_ms(now_ns)
+    SubElement(root, "Timestamp").text = ebay_date(now_ns)
     SubElement(root, "Ack").text = ack
     return root
 
@@ -115,9 +115,11 @@ def _item(parent: Element, auction: Auction, now_ns: int) -> None:
         _money(node, "BuyItNowPrice", auction.buy_it_now_price.value, auction.currency)
     SubElement(node, "ItemID").text = auction.legacy_item_id
     details = SubElement(node, "ListingDetails")
-    SubElement(details, "StartTime").text = iso_seconds(auction.created_ns)
+    SubElement(details, "StartTime").text = ebay_date(auction.created_ns)
     SubElement(details, "ViewItemURL").text = view_item_url(auction)
-    SubElement(details, "EndTime").text = iso_ms(auction.ended_by_buy_it_now_ns or auction.end_ns)
+    SubElement(details, "EndTime").text = ebay_date(
+        auction.ended_by_buy_it_now_ns or auction.end_ns
+    )
     SubElement(node, "ListingType").text = (
         "FixedPriceItem" if auction.fixed_price_only else "Chinese"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sniper.devstack.ebaysim.accounts import Accounts
-from sniper.devstack.ebaysim.clock import iso_ms
+from sniper.devstack.ebaysim.clock import ebay_date
 from sniper.devstack.ebaysim.engine import Auction
 from sniper.domain.increments import bid_increment
 from sniper.domain.money import Money
@@ -45,8 +45,8 @@ def item(auction: Auction, accounts: Accounts, now_ns: int) -> dict[str, Any]:
         "title": auction.title,
         "image": {"imageUrl": auction.image_url},
         "buyingOptions": options,
-        "itemCreationDate": iso_ms(auction.created_ns),
-        "itemEndDate": iso_ms(auction.ended_by_buy_it_now_ns or auction.end_ns),
+        "itemCreationDate": ebay_date(auction.created_ns),
+        "itemEndDate": ebay_date(auction.ended_by_buy_it_now_ns or auction.end_ns),
         "seller": {
             "username": seller.username,
             "userId": seller.user_id,
@@ -87,7 +87,7 @@ def bidding(auction: Auction, username: str, now_ns: int) -> dict[str, Any]:
     body: dict[str, Any] = {
         "itemId": auction.item_id,
         "auctionStatus": "ENDED" if auction.ended(now_ns) else "ACTIVE",
-        "auctionEndDate": iso_ms(auction.ended_by_buy_it_now_ns or auction.end_ns),
+        "auctionEndDate": ebay_date(auction.ended_by_buy_it_now_ns or auction.end_ns),
         "bidCount": auction.bid_count,
         "currentPrice": amount(auction.price),
         "currentProxyBid": {"maxAmount": amount(own.max_amount), "proxyBidId": own.proxy_bid_id},
@@ -121,7 +121,7 @@ def engine_state(auction: Auction, now_ns: int) -> dict[str, Any]:
         "reservePrice": auction.reserve_price.value if auction.reserve_price else None,
         "buyItNowPrice": auction.buy_it_now_price.value if auction.buy_it_now_price else None,
         "adultOnly": auction.adult_only,
-        "itemEndDate": iso_ms(auction.end_ns),
+        "itemEndDate": ebay_date(auction.end_ns),
         "endNs": auction.end_ns,
         "status": "ENDED" if auction.ended(now_ns) else "ACTIVE",
         "endedByBuyItNow": auction.ended_by_buy_it_now_ns is not None,

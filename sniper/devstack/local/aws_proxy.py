@@ -26,7 +26,7 @@ from aiohttp import web
 
 from sniper.devstack.local import aws_errors
 from sniper.devstack.local.aws_faults import AwsFaultRule, AwsFaults
-from sniper.devstack.local.serving import serve
+from sniper.devstack.local.serving import LoopbackService
 
 log = logging.getLogger("sniper.devstack.local.aws_proxy")
 
@@ -51,14 +51,13 @@ class NewFault(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     untilEpochMs: int | None = None
 
 
-class AwsFaultProxy:
+class AwsFaultProxy(LoopbackService):
     def __init__(self, *, aws_endpoint: str, lambda_endpoint: str) -> None:
         self.aws_endpoint = aws_endpoint.rstrip("/")
         self.lambda_endpoint = lambda_endpoint.rstrip("/")
         self.faults = AwsFaults()
-        self.url: str | None = None
-        self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
+        super().__init__()
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         # Bodies pass through as they are, compressed or not.
@@ -67,18 +66,18 @@ class AwsFaultProxy:
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
             timeout=aiohttp.ClientTimeout(total=None),
         )
+        return await super().start(host, port)
+
+    def application(self) -> web.Application:
         app = web.Application(client_max_size=_MAX_BODY)
         app.router.add_post(ADMIN_PATH, self._add_fault)
         app.router.add_get(ADMIN_PATH, self._list_faults)
         app.router.add_delete(ADMIN_PATH, self._clear_faults)
         app.router.add_route("*", r"/{tail:[\s\S]*}", self._proxy)
-        self._runner, self.url = await serve(app, host, port)
-        return self.url
+        return app
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await super().stop()
         if self._http is not None:
             await self._http.close()
             self._http = None

@@ -29,11 +29,11 @@ from aiohttp import web
 from sniper.devstack.local.containers import FunctionError
 from sniper.devstack.local.jwt_auth import (
     JwtAuthorizer,
-    Unauthorized,
+    TokenRefused,
     gateway_claims,
     gateway_scopes,
 )
-from sniper.devstack.local.serving import serve
+from sniper.devstack.local.serving import LoopbackService
 from sniper.devstack.local.template import Cors, Template
 
 log = logging.getLogger("sniper.devstack.local.gateway")
@@ -105,12 +105,14 @@ class ApiRoute:
         return params if len(parts) == len(self.segments) else None
 
 
-class RouteTable:
+class GatewayRoutes:
+    """The template's HTTP API routes, most specific first: which function a request invokes."""
+
     def __init__(self, routes: Iterable[ApiRoute]) -> None:
         self.routes = sorted(routes, key=ApiRoute.specificity)
 
     @classmethod
-    def from_template(cls, template: Template) -> RouteTable:
+    def from_template(cls, template: Template) -> GatewayRoutes:
         return cls(
             ApiRoute(route.method, route.path, spec.logical_id, route.authorized)
             for spec in template.functions()
@@ -316,11 +318,15 @@ def _message(status: int, message: str, headers: Mapping[str, str] | None = None
 
 
 # ---------------------------------------------------------------------- the server
-class LocalGateway:
+class LocalGateway(LoopbackService):
+    # Long query strings must reach the API, which answers an over-long value with a JSON 400
+    # naming the field, rather than die in aiohttp's 8 KB request-line limit.
+    handler_args = {"max_line_size": 65536, "max_field_size": 65536}
+
     def __init__(
         self,
         *,
-        routes: RouteTable,
+        routes: GatewayRoutes,
         invoker: Invoker,
         authorizer: JwtAuthorizer,
         cors: Cors | None,
@@ -337,8 +343,7 @@ class LocalGateway:
         self.integration_timeout_seconds = integration_timeout_seconds
         # Invocations the gateway stopped waiting for (integration timeout) but Lambda finishes.
         self._abandoned: set[asyncio.Task[Any]] = set()
-        self._runner: web.AppRunner | None = None
-        self.url: str | None = None
+        super().__init__()
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -346,18 +351,8 @@ class LocalGateway:
         app.router.add_route("*", r"/{tail:[\s\S]*}", self._handle)
         return app
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        # Long query strings must reach the API, which answers an over-long value with a JSON
-        # 400 naming the field, rather than die in aiohttp's 8 KB request-line limit.
-        self._runner, self.url = await serve(
-            self.application(), host, port, max_line_size=65536, max_field_size=65536
-        )
-        return self.url
-
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await super().stop()
         for task in list(self._abandoned):
             task.cancel()
         await asyncio.gather(*self._abandoned, return_exceptions=True)
@@ -395,7 +390,7 @@ class LocalGateway:
         if route.authorized:
             try:
                 claims = await self.authorizer.verify(request.headers.get("Authorization"))
-            except Unauthorized as refused:
+            except TokenRefused as refused:
                 log.info("401 on %s: %s", route.route_key, refused)
                 challenge = (
                     'Bearer error="invalid_token"'

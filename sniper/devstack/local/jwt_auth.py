@@ -28,7 +28,7 @@ _ALGORITHMS = ["RS256"]
 _TOKEN_USES = frozenset({"id", "access"})
 
 
-class Unauthorized(Exception):
+class TokenRefused(Exception):
     """The request carries no token, or one the authorizer refuses (the reason is for logs)."""
 
 
@@ -64,14 +64,14 @@ class JwtAuthorizer:
         return cls(issuer=issuer, audiences=audiences, jwks_url=jwks_url, http=http)
 
     async def verify(self, authorization: str | None) -> dict[str, Any]:
-        """The token's claims, or Unauthorized. Accepts `Bearer <token>` or the bare token."""
+        """The token's claims, or TokenRefused. Accepts `Bearer <token>` or the bare token."""
         token = _token_from_header(authorization)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
-            raise Unauthorized(f"malformed token: {exc}") from None
+            raise TokenRefused(f"malformed token: {exc}") from None
         if header.get("alg") not in _ALGORITHMS:
-            raise Unauthorized("unsupported signing algorithm")
+            raise TokenRefused("unsupported signing algorithm")
         key = await self._key(str(header.get("kid", "")))
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -83,19 +83,19 @@ class JwtAuthorizer:
                 options={"verify_aud": False, "require": ["exp", "iss", "sub"]},
             )
         except jwt.InvalidTokenError as exc:
-            raise Unauthorized(f"invalid token: {exc}") from None
+            raise TokenRefused(f"invalid token: {exc}") from None
         self._check_audience(claims)
         if claims.get("token_use") not in _TOKEN_USES:
-            raise Unauthorized("token_use is neither id nor access")
+            raise TokenRefused("token_use is neither id nor access")
         if float(claims.get("iat", 0)) > time.time() + self.leeway_seconds:
-            raise Unauthorized("token issued in the future")
+            raise TokenRefused("token issued in the future")
         return claims
 
     def _check_audience(self, claims: Mapping[str, Any]) -> None:
         audience = claims.get("aud", claims.get("client_id"))
         offered = set(audience) if isinstance(audience, list) else {audience}
         if not offered & self.audiences:
-            raise Unauthorized("token is for another audience")
+            raise TokenRefused("token is for another audience")
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         key = self._keys.get(kid)
@@ -108,10 +108,10 @@ class JwtAuthorizer:
                     await self._fetch_keys()
                 except (aiohttp.ClientError, ValueError) as exc:
                     log.warning("cannot fetch the JWKS from %s: %r", self.jwks_url, exc)
-                    raise Unauthorized("signing keys unavailable") from None
+                    raise TokenRefused("signing keys unavailable") from None
         key = self._keys.get(kid)
         if key is None:
-            raise Unauthorized("token signed by an unknown key")
+            raise TokenRefused("token signed by an unknown key")
         return key
 
     async def _fetch_keys(self) -> None:
@@ -129,11 +129,11 @@ class JwtAuthorizer:
 
 def _token_from_header(authorization: str | None) -> str:
     if not authorization or not authorization.strip():
-        raise Unauthorized("no token")
+        raise TokenRefused("no token")
     scheme, _, rest = authorization.strip().partition(" ")
     token = rest.strip() if scheme.lower() == "bearer" else authorization.strip()
     if not token:
-        raise Unauthorized("no token")
+        raise TokenRefused("no token")
     return token
 
 

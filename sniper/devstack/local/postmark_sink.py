@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from sniper.devstack.local.serving import serve
+from sniper.devstack.local.serving import LoopbackService
 
 TOKEN_HEADER = "X-Postmark-Server-Token"  # noqa: S105 - a header name, not a secret
 
@@ -44,29 +44,22 @@ class SinkFault:
     delay_s: float = 15.0
 
 
-class PostmarkSink:
+class PostmarkSink(LoopbackService):
     def __init__(self, directory: Path | str) -> None:
+        super().__init__()
         self.directory = Path(directory)
-        self.url: str | None = None
-        self._runner: web.AppRunner | None = None
         self._last_ns = 0
         self._arrived = asyncio.Condition()
         self._faults: list[SinkFault] = []
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def application(self) -> web.Application:
         self.directory.mkdir(parents=True, exist_ok=True)
         app = web.Application()
         app.router.add_post("/email", self._single)
         app.router.add_post("/email/batch", self._batch)
         app.router.add_get("/messages/outbound", self._search)
-        self._runner, self.url = await serve(app, host, port)
-        return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        return app
 
     # ------------------------------------------------------------------ reading back
     def messages(self) -> list[dict[str, Any]]:
@@ -102,12 +95,9 @@ class PostmarkSink:
 
     # ------------------------------------------------------------------ the API
     async def _single(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
-        if refused is not None:
-            return refused
-        message = await self._body(request)
-        if not isinstance(message, dict):
-            return _error(422, 402, "Invalid JSON: expected one message object")
+        message = await self._payload(request, dict, "one message object")
+        if isinstance(message, web.Response):
+            return message
         answer = await self._accept(message)
         if answer["ErrorCode"] == 0:
             fault = self._take_fault()
@@ -156,13 +146,22 @@ class PostmarkSink:
         return web.json_response({"TotalCount": len(found), "Messages": page})
 
     async def _batch(self, request: web.Request) -> web.Response:
+        messages = await self._payload(request, list, "a list of messages")
+        if isinstance(messages, web.Response):
+            return messages
+        return web.json_response([await self._accept(m) for m in messages])
+
+    async def _payload(
+        self, request: web.Request, shape: type[Any], described: str
+    ) -> Any | web.Response:
+        """The request's JSON, when it carries a token and is `shape`; else Postmark's refusal."""
         refused = self._check(request)
         if refused is not None:
             return refused
-        messages = await self._body(request)
-        if not isinstance(messages, list):
-            return _error(422, 402, "Invalid JSON: expected a list of messages")
-        return web.json_response([await self._accept(m) for m in messages])
+        payload = await self._body(request)
+        if not isinstance(payload, shape):
+            return _error(422, 402, f"Invalid JSON: expected {described}")
+        return payload
 
     def _check(self, request: web.Request) -> web.Response | None:
         if not request.headers.get(TOKEN_HEADER):

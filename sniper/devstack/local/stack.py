@@ -30,7 +30,6 @@ from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import aiohttp
@@ -42,7 +41,7 @@ from sniper.devstack.local.aws import ACCOUNT_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_
 from sniper.devstack.local.aws_faults import AwsFaults
 from sniper.devstack.local.aws_proxy import AwsFaultProxy
 from sniper.devstack.local.event_sources import SqsEventSources
-from sniper.devstack.local.gateway import LocalGateway, RouteTable
+from sniper.devstack.local.gateway import GatewayRoutes, LocalGateway
 from sniper.devstack.local.jwt_auth import JwtAuthorizer
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.devstack.local.postmark_sink import PostmarkSink
@@ -134,12 +133,7 @@ class LocalStack:
             raise
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self._exit.aclose()
 
     async def _start(self) -> None:
@@ -209,7 +203,7 @@ class LocalStack:
         http = aiohttp.ClientSession()
         self._exit.push_async_callback(http.close)
         gateway = LocalGateway(
-            routes=RouteTable.from_template(aws.template),
+            routes=GatewayRoutes.from_template(aws.template),
             invoker=functions,
             authorizer=JwtAuthorizer.for_local_aws(aws, http),
             cors=_allowing(aws.template.cors(), web.origins),

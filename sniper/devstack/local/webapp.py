@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from sniper.devstack.local.serving import serve
+from sniper.devstack.local.serving import LoopbackService
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 CALLBACK_PATH = "/ebay/callback"
@@ -62,15 +62,14 @@ def app_config(described: Mapping[str, Any]) -> dict[str, Any]:
     return config
 
 
-class WebApp:
+class WebApp(LoopbackService):
     """The static host. `config` is called for each config.json request (the stack is not
     fully up when the host binds its port: the simulator must know the callback URL first)."""
 
     def __init__(self, config: Callable[[], Mapping[str, Any]], dist: Path = WEB_DIST) -> None:
+        super().__init__()
         self.dist = dist.resolve()
         self._config = config
-        self._runner: web.AppRunner | None = None
-        self.url: str | None = None
 
     @property
     def built(self) -> bool:
@@ -92,18 +91,12 @@ class WebApp:
             raise RuntimeError("the web app is not being served")
         return self.url + CALLBACK_PATH
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/config.json", self._config_json)
         app.router.add_get("/{path:.*}", self._file)
         app.on_response_prepare.append(_secure)
-        self._runner, self.url = await serve(app, host, port)
-        return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        return app
 
     async def _config_json(self, request: web.Request) -> web.Response:
         body = json.dumps(dict(self._config()), indent=2)

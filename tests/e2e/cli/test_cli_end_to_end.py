@@ -24,6 +24,7 @@ import aiohttp
 import pytest
 
 from sniper.devstack.local.stack import LocalStack
+from tests.fixtures.stack import consent_as, new_ebay_account, sim_call
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "Cli-Test-Passw0rd!"
@@ -121,25 +122,13 @@ async def _user(stack: LocalStack) -> str:
     return username
 
 
-async def _sim(stack: LocalStack, method: str, path: str, body: Any = None) -> Any:
-    assert stack.ebay is not None
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(method, f"{stack.ebay.url}{path}", json=body) as response,
-    ):
-        answer = await response.json()
-        assert response.status < 300, answer
-        return answer
-
-
 async def _link_ebay(
     cli: Cli, stack: LocalStack, *, web_app: Callable[[str], Awaitable[None]] | None = None
 ) -> Ran:
     """`sniper link-ebay` as a user runs it: the printed consent address opened in a browser
     (which signs in the simulator user named in it), the redirected address pasted back.
     `web_app` sees that address first, as the web app's callback page would."""
-    ebay_username = f"buyer_{secrets.token_hex(3)}"
-    await _sim(stack, "POST", "/sim/users", {"username": ebay_username})
+    ebay_username = await new_ebay_account(stack)
     process = await cli.start("link-ebay", "--no-browser")
     assert process.stdout is not None and process.stdin is not None
     try:
@@ -148,13 +137,7 @@ async def _link_ebay(
             while not line.startswith(b"http"):
                 line = await process.stdout.readline()
                 assert line, "link-ebay printed no consent address"
-            consent = line.decode().strip()
-            async with (
-                aiohttp.ClientSession() as browser,
-                browser.get(f"{consent}&username={ebay_username}", allow_redirects=False) as page,
-            ):
-                assert page.status == 302
-                redirected = page.headers["Location"]
+            redirected = await consent_as(line.decode().strip(), ebay_username)
             if web_app is not None:
                 await web_app(redirected)
             out, err = await process.communicate(f"{redirected}\n".encode())
@@ -188,7 +171,7 @@ async def test_sign_in_link_ebay_snipe_by_url_and_read_its_timing_report(
 
     await _link_ebay(cli, running)
 
-    auction = await _sim(
+    auction = await sim_call(
         running,
         "POST",
         "/sim/auctions",
@@ -363,7 +346,7 @@ async def test_the_api_refusal_is_said_in_words_with_its_field(
     running: LocalStack, cli: Cli
 ) -> None:
     await _signed_in_and_linked(running, cli)
-    auction = await _sim(
+    auction = await sim_call(
         running, "POST", "/sim/auctions", {"title": "A lens", "startPrice": "30.00",
                                             "endsInSeconds": 3600},
     )  # fmt: skip
@@ -378,7 +361,7 @@ async def test_the_api_refusal_is_said_in_words_with_its_field(
 
 async def test_edit_cancel_and_logout(running: LocalStack, cli: Cli, home: Home) -> None:
     await _signed_in_and_linked(running, cli)
-    auction = await _sim(
+    auction = await sim_call(
         running, "POST", "/sim/auctions", {"title": "A Rolleiflex", "startPrice": "30.00",
                                             "endsInSeconds": 3600},
     )  # fmt: skip
@@ -406,12 +389,12 @@ async def test_edit_cancel_and_logout(running: LocalStack, cli: Cli, home: Home)
 
 async def test_a_server_failure_names_its_correlation_id(running: LocalStack, cli: Cli) -> None:
     await _signed_in_and_linked(running, cli)
-    auction = await _sim(
+    auction = await sim_call(
         running, "POST", "/sim/auctions", {"title": "A lens", "startPrice": "30.00",
                                             "endsInSeconds": 3600},
     )  # fmt: skip
     # eBay's Browse API fails for longer than the API's and the CLI's retries last.
-    await _sim(running, "POST", "/sim/faults", {"operation": "getItem", "status": 503,
+    await sim_call(running, "POST", "/sim/faults", {"operation": "getItem", "status": 503,
                                                  "count": 50})  # fmt: skip
     ran = await cli.run("add", auction["legacyItemId"], "--max", "40")
     assert ran.code == 1, ran

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -207,6 +208,19 @@ _FOCUSABLE = """() => {
   all.forEach((el, i) => el.setAttribute('data-kbd', String(i)));
   return all.map((el) => el.outerHTML.slice(0, 120));
 }"""
+
+
+async def sign_in_and_link_ebay(page: Page) -> None:
+    await sign_in(page)
+    await link_ebay(page)
+
+
+async def add_snipe(page: Page, item: str, maximum: str) -> None:
+    """A snipe added through the Add form, as a user types it: item number or link, maximum."""
+    await page.goto("/add")
+    await page.get_by_label("Item number or eBay listing link").fill(item)
+    await page.get_by_label(re.compile("^Your maximum bid")).fill(maximum)
+    await page.get_by_role("button", name="Save the snipe").click()
 
 
 async def keyboard_reaches_everything(page: Page) -> None:

@@ -12,7 +12,14 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from sniper.devstack.local.stack import DEMO_PASSWORD, DEMO_USERNAME
-from tests.e2e.web.conftest import WebStack, audit, link_ebay, sign_in, unique
+from tests.e2e.web.conftest import (
+    WebStack,
+    add_snipe,
+    audit,
+    sign_in,
+    sign_in_and_link_ebay,
+    unique,
+)
 from tests.fixtures.stack import TEST_PASSWORD
 
 
@@ -38,8 +45,7 @@ async def test_sign_in_link_ebay_and_snipe_two_watched_auctions_as_a_group(
         page.get_by_text("This is the local stack. Sign in as the demo user")
     ).to_be_visible()
     await audit(page, "sign-in")
-    await sign_in(page)
-    await link_ebay(page)
+    await sign_in_and_link_ebay(page)
     await audit(page, "snipes-empty")
 
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Watch list").click()
@@ -78,8 +84,7 @@ async def test_add_by_listing_url_shows_the_api_message_for_a_too_low_maximum(
         "Rolleiflex 2.8F", price="100.00", ends_in=7200, marketplace="EBAY_GB", color="#333"
     )
     await web.ebay_buyer([])
-    await sign_in(page)
-    await link_ebay(page)
+    await sign_in_and_link_ebay(page)
     await page.get_by_role("link", name="Add a snipe").first.click()
     url = f"https://www.ebay.co.uk/itm/Rolleiflex-2-8F-camera/{auction['legacyItemId']}?hash=item1&_trksid=p1"
     await page.get_by_label("Item number or eBay listing link").fill(url)
@@ -110,12 +115,8 @@ async def test_add_by_listing_url_shows_the_api_message_for_a_too_low_maximum(
 async def test_edit_a_maximum_with_the_keyboard_then_cancel(web: WebStack, page: Page) -> None:
     auction = await web.auction("Leica M6 body", price="20.00", ends_in=5400)
     await web.ebay_buyer([auction["itemId"]])
-    await sign_in(page)
-    await link_ebay(page)
-    await page.goto("/add")
-    await page.get_by_label("Item number or eBay listing link").fill(auction["legacyItemId"])
-    await page.get_by_label(re.compile("^Your maximum bid")).fill("31.00")
-    await page.get_by_role("button", name="Save the snipe").click()
+    await sign_in_and_link_ebay(page)
+    await add_snipe(page, auction["legacyItemId"], "31.00")
     row = page.locator(".snipe-row", has_text="Leica M6 body")
     await expect(row).to_be_visible()
 
@@ -151,12 +152,8 @@ async def test_a_short_auction_is_followed_to_won_without_a_reload(
 ) -> None:
     auction = await web.auction("Hasselblad 500C/M", price="10.00", ends_in=40, color="#4a6d2f")
     await web.ebay_buyer([auction["itemId"]])
-    await sign_in(page)
-    await link_ebay(page)
-    await page.goto("/add")
-    await page.get_by_label("Item number or eBay listing link").fill(auction["legacyItemId"])
-    await page.get_by_label(re.compile("^Your maximum bid")).fill("25.00")
-    await page.get_by_role("button", name="Save the snipe").click()
+    await sign_in_and_link_ebay(page)
+    await add_snipe(page, auction["legacyItemId"], "25.00")
     row = page.locator(".snipe-row", has_text="Hasselblad 500C/M")
     await expect(row).to_be_visible()
     # Record every status the row shows, and mark the document: a reload would lose the mark.
@@ -210,12 +207,8 @@ async def test_a_second_user_sees_none_of_the_first_users_snipes(
 ) -> None:
     auction = await web.auction("Nikon F2 body", price="40.00", ends_in=3600)
     await web.ebay_buyer([auction["itemId"]])
-    await sign_in(page)
-    await link_ebay(page)
-    await page.goto("/add")
-    await page.get_by_label("Item number or eBay listing link").fill(auction["legacyItemId"])
-    await page.get_by_label(re.compile("^Your maximum bid")).fill("55.00")
-    await page.get_by_role("button", name="Save the snipe").click()
+    await sign_in_and_link_ebay(page)
+    await add_snipe(page, auction["legacyItemId"], "55.00")
     await expect(page.locator(".snipe-row", has_text="Nikon F2 body")).to_be_visible()
     (snipe,) = await _bids(web)
 
@@ -350,8 +343,7 @@ async def test_a_server_error_is_a_banner_with_the_correlation_id(
 ) -> None:
     auction = await web.auction("Contax G2 body", price="80.00", ends_in=3600)
     await web.ebay_buyer([])
-    await sign_in(page)
-    await link_ebay(page)
+    await sign_in_and_link_ebay(page)
     # eBay's Browse API keeps failing: the API answers 503 with a correlation id to quote.
     await web.sim("POST", "/sim/faults", {"operation": "getItem", "status": 503, "count": 10})
     await page.get_by_role("link", name="Add a snipe").first.click()
@@ -368,13 +360,9 @@ async def test_a_second_snipe_on_the_same_item_links_to_the_existing_one(
 ) -> None:
     auction = await web.auction("Canon AE-1 body", price="30.00", ends_in=3600)
     await web.ebay_buyer([])
-    await sign_in(page)
-    await link_ebay(page)
+    await sign_in_and_link_ebay(page)
     for maximum in ("45.00", "50.00"):
-        await page.goto("/add")
-        await page.get_by_label("Item number or eBay listing link").fill(auction["legacyItemId"])
-        await page.get_by_label(re.compile("^Your maximum bid")).fill(maximum)
-        await page.get_by_role("button", name="Save the snipe").click()
+        await add_snipe(page, auction["legacyItemId"], maximum)
         if maximum == "45.00":
             await expect(page).to_have_url(re.compile(r"/snipes$"))
     (existing,) = await _bids(web)

@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from sniper.devstack.ebaysim import SimulatorServer
 from sniper.devstack.local.aws import ACCOUNT_ID, LocalAws
-from sniper.devstack.local.gateway import LocalGateway, RouteTable
+from sniper.devstack.local.gateway import GatewayRoutes, LocalGateway
 from sniper.devstack.local.jwt_auth import JwtAuthorizer
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.snipe import SnipeStatus
@@ -32,7 +32,7 @@ async def endpoint(api: ApiApps, local_aws: LocalAws) -> AsyncIterator[str]:
     async with aiohttp.ClientSession() as http:
         functions = LocalFunctions(local_aws)
         gateway = LocalGateway(
-            routes=RouteTable.from_template(local_aws.template),
+            routes=GatewayRoutes.from_template(local_aws.template),
             invoker=functions,
             authorizer=JwtAuthorizer.for_local_aws(local_aws, http),
             cors=local_aws.template.cors(),

@@ -108,12 +108,24 @@ class Admin:
         result: dict[str, Any] = await self.call("POST", "/sim/auctions", body)
         return result
 
+    async def bidder_and_item(self, username: str, **fields: Any) -> tuple[str, str]:
+        """A new bidder's access token, and the item id of a new auction."""
+        return await self.user(username), (await self.auction(**fields))["itemId"]
+
     async def fault(self, **fields: Any) -> None:
         await self.call("POST", "/sim/faults", fields)
 
     async def bids(self, item_id: str) -> list[dict[str, Any]]:
         result = await self.call("GET", f"/sim/bids?itemId={item_id}")
         return list(result["bids"])
+
+
+async def bid_twelve_dollars(
+    client: EbayClient, token: str, item_id: str, *, adult_only: bool = False
+) -> str:
+    return await client.offer.place_proxy_bid(
+        token, item_id, "EBAY_US", Money("12.00", "USD"), adult_only=adult_only
+    )
 
 
 def operations(sim: SimulatorServer, name: str) -> list[Any]:
@@ -327,10 +339,8 @@ async def test_adult_items_need_consent(client: EbayClient, admin: Admin) -> Non
     item = (await admin.auction(adultOnly=True))["itemId"]
     assert (await client.browse.get_item(item)).adult_only
     with pytest.raises(errors.AdultConsentRequired):
-        await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
-    assert await client.offer.place_proxy_bid(
-        token, item, "EBAY_US", Money("12.00", "USD"), adult_only=True
-    )
+        await bid_twelve_dollars(client, token, item)
+    assert await bid_twelve_dollars(client, token, item, adult_only=True)
 
 
 async def test_ended_auction(client: EbayClient, admin: Admin) -> None:
@@ -351,16 +361,15 @@ async def test_ended_auction(client: EbayClient, admin: Admin) -> None:
 async def test_place_bid_is_not_retried_but_get_bidding_is(
     client: EbayClient, admin: Admin, ebay_sim: SimulatorServer
 ) -> None:
-    token = await admin.user("hank")
-    item = (await admin.auction())["itemId"]
+    token, item = await admin.bidder_and_item("hank")
     await admin.fault(operation="placeProxyBid", status=500, count=1)
     with pytest.raises(errors.EbayUnavailable) as failed:
-        await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
+        await bid_twelve_dollars(client, token, item)
     assert failed.value.status == 500
     assert isinstance(failed.value, domain.UpstreamUnavailable)
     assert len(operations(ebay_sim, "placeProxyBid")) == 1  # no hidden retry
     # The executor's own retry then succeeds.
-    assert await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
+    assert await bid_twelve_dollars(client, token, item)
 
     await admin.fault(operation="getBidding", status=500, count=1)
     assert (await client.offer.get_bidding(token, item, "EBAY_US")).high_bidder
@@ -372,33 +381,30 @@ async def test_place_bid_is_not_retried_but_get_bidding_is(
 
 
 async def test_rate_limit_and_dropped_connection(client: EbayClient, admin: Admin) -> None:
-    token = await admin.user("ivy")
-    item = (await admin.auction())["itemId"]
+    token, item = await admin.bidder_and_item("ivy")
     await admin.fault(operation="placeProxyBid", status=429, count=1)
     with pytest.raises(errors.EbayUnavailable) as limited:
-        await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
+        await bid_twelve_dollars(client, token, item)
     assert limited.value.status == 429
     await admin.fault(operation="placeProxyBid", drop=True, count=1)
     with pytest.raises(errors.EbayUnavailable, match="connection"):
-        await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
+        await bid_twelve_dollars(client, token, item)
 
 
 async def test_a_delay_past_the_timeout_is_unavailable(client: EbayClient, admin: Admin) -> None:
-    token = await admin.user("jack")
-    item = (await admin.auction())["itemId"]
+    token, item = await admin.bidder_and_item("jack")
     await admin.fault(operation="placeProxyBid", delayMs=int(TIMEOUT_S * 1000) + 400, count=1)
     started = time.monotonic()
     with pytest.raises(errors.EbayUnavailable, match=r"in time|within"):
-        await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
+        await bid_twelve_dollars(client, token, item)
     assert TIMEOUT_S * 0.9 < time.monotonic() - started < TIMEOUT_S + 0.4
 
 
 async def test_expired_access_token_is_unauthorized(client: EbayClient, admin: Admin) -> None:
-    token = await admin.user("kim")
-    item = (await admin.auction())["itemId"]
+    token, item = await admin.bidder_and_item("kim")
     await admin.call("POST", "/sim/users/kim/expire-tokens")
     with pytest.raises(errors.Unauthorized):
-        await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
+        await bid_twelve_dollars(client, token, item)
 
 
 # --- Trading and Identity -------------------------------------------------------------------
@@ -442,9 +448,8 @@ async def test_requests_were_recorded_for_the_contract_check(
 ) -> None:
     if not isinstance(client.http, EbayHttp):
         pytest.skip("aiohttp's trace hooks record requests; the lean transport has none")
-    token = await admin.user("nina")
-    item = (await admin.auction())["itemId"]
-    await client.offer.place_proxy_bid(token, item, "EBAY_US", Money("12.00", "USD"))
+    token, item = await admin.bidder_and_item("nina")
+    await bid_twelve_dollars(client, token, item)
     method, url, headers, body = recorder.requests[-1]
     assert method == "POST"
     assert url.endswith("/place_proxy_bid")

@@ -72,8 +72,9 @@ async def test_warm_connection_places_a_bid(
     probe = wire.prepare(
         "GET", bidding_path(item), offer_headers(token, "EBAY_US", with_body=False)
     )
-    rtt_ns = await wire.measure_rtt(probe, samples=3)
-    assert 0 < rtt_ns < 500_000_000
+    warming = await wire.send(probe)
+    assert warming.status == 404  # no bidding activity yet: any answer warms
+    assert 0 < warming.round_trip_ns < 500_000_000
 
     bid = wire.prepare(
         "POST",

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
+from tests.support.raw_http import LoopbackServer, ok
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -53,44 +54,13 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-class TlsServer:
+class TlsServer(LoopbackServer):
     """Answers every request on a connection with 200 and the request's first line."""
 
-    def __init__(self) -> None:
-        self.connections = 0
-        self.port = 0
-        self._server: asyncio.Server | None = None
-
-    async def start(self, context: ssl.SSLContext) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=context)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
-                body = head.split(b"\r\n", 1)[0]
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
-                    + body
-                )
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
+    async def respond(self, request: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(ok(request.split(b"\r\n", 1)[0], content_type="text/plain"))
+        await writer.drain()
+        return True
 
 
 @pytest.fixture

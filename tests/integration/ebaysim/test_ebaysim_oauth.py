@@ -14,10 +14,11 @@ from tests.integration.ebaysim.sim_client import Sim
 OFFER_SCOPE = "https://api.ebay.com/oauth/api_scope/buy.offer.auction"
 IDENTITY_SCOPE = "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly"
 BASIC = {"Authorization": aiohttp.encode_basic_auth("my-app", "my-secret")}
+RU_NAME = "My_App-MyApp-PRD-abc"
 
 
 async def consent(sim: Sim, **params: str) -> dict[str, list[str]]:
-    query = {"client_id": "my-app", "redirect_uri": "My_App-MyApp-PRD-abc", "response_type": "code",
+    query = {"client_id": "my-app", "redirect_uri": RU_NAME, "response_type": "code",
              "scope": f"{OFFER_SCOPE} {IDENTITY_SCOPE}", **params}  # fmt: skip
     async with sim.http.get(sim.url + "/oauth2/authorize", params=query,
                             allow_redirects=False) as response:  # fmt: skip
@@ -33,6 +34,17 @@ async def grant(
     async with sim.http.post(sim.url + "/identity/v1/oauth2/token", data=form,
                              headers=BASIC if headers is None else headers) as response:  # fmt: skip
         return response.status, await response.json()
+
+
+async def code_grant(sim: Sim, code: str, redirect_uri: str = RU_NAME) -> tuple[int, Any]:
+    """The authorization-code grant for `code`."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    return await grant(sim, form)
+
+
+async def consented_code(sim: Sim, username: str = "alice") -> str:
+    """The code the consent page gives `username`."""
+    return (await consent(sim, username=username))["code"][0]
 
 
 async def test_consent_redirects_at_once_with_code_and_state(sim: Sim) -> None:
@@ -52,13 +64,8 @@ async def test_accept_url_from_config_wins() -> None:
 
 
 async def test_code_grant_returns_user_tokens_and_the_code_is_single_use(sim: Sim) -> None:
-    code = (await consent(sim, username="alice"))["code"][0]
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": "My_App-MyApp-PRD-abc",
-    }
-    status, tokens = await grant(sim, form)
+    code = await consented_code(sim)
+    status, tokens = await code_grant(sim, code)
     assert status == 200
     assert tokens["token_type"] == "User Access Token"
     assert tokens["expires_in"] == 7200
@@ -68,21 +75,17 @@ async def test_code_grant_returns_user_tokens_and_the_code_is_single_use(sim: Si
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
     ) as r:
         assert (await r.json())["username"] == "alice"
-    status, error = await grant(sim, form)
+    status, error = await code_grant(sim, code)
     assert (status, error["error"]) == (400, "invalid_grant")
 
 
 async def test_code_for_another_redirect_uri_is_refused(sim: Sim) -> None:
-    code = (await consent(sim))["code"][0]
-    status, error = await grant(sim, {"grant_type": "authorization_code", "code": code,
-                                      "redirect_uri": "Other-RuName"})  # fmt: skip
+    status, error = await code_grant(sim, await consented_code(sim), redirect_uri="Other-RuName")
     assert (status, error["error"]) == (400, "invalid_grant")
 
 
 async def test_refresh_grant_gives_a_new_access_token_but_no_refresh_token(sim: Sim) -> None:
-    code = (await consent(sim, username="bob"))["code"][0]
-    _, tokens = await grant(sim, {"grant_type": "authorization_code", "code": code,
-                                  "redirect_uri": "My_App-MyApp-PRD-abc"})  # fmt: skip
+    _, tokens = await code_grant(sim, await consented_code(sim, "bob"))
     status, refreshed = await grant(sim, {"grant_type": "refresh_token",
                                           "refresh_token": tokens["refresh_token"],
                                           "scope": OFFER_SCOPE})  # fmt: skip
@@ -134,16 +137,12 @@ async def test_expired_code_is_invalid_grant() -> None:
     async with SimulatorServer(config=SimConfig(auth_code_ttl_s=0)) as server, \
             aiohttp.ClientSession() as http:  # fmt: skip
         sim = Sim(server, http)
-        code = (await consent(sim))["code"][0]
-        status, error = await grant(sim, {"grant_type": "authorization_code", "code": code,
-                                          "redirect_uri": "My_App-MyApp-PRD-abc"})  # fmt: skip
+        status, error = await code_grant(sim, await consented_code(sim))
     assert (status, error["error"]) == (400, "invalid_grant")
 
 
 async def test_revoked_user_tokens_stop_working_and_cannot_refresh(sim: Sim) -> None:
-    code = (await consent(sim, username="carol"))["code"][0]
-    _, tokens = await grant(sim, {"grant_type": "authorization_code", "code": code,
-                                  "redirect_uri": "My_App-MyApp-PRD-abc"})  # fmt: skip
+    _, tokens = await code_grant(sim, await consented_code(sim, "carol"))
     status, body = await sim.admin("POST", "/sim/users/carol/revoke")
     assert status == 200 and body["revoked"] == 2
     async with sim.http.get(

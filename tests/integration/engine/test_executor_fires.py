@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.devstack.ebaysim.clock import iso_ms
+from sniper.devstack.ebaysim.clock import ebay_date
 from sniper.domain.snipe import FailureReason, SnipeStatus
 from sniper.events import SnipeDue
 from sniper.executor.engine import Result
@@ -140,7 +140,7 @@ async def test_errors_past_the_close_fail_the_snipe_and_nothing_is_sent_late(
     await world.sim.call(
         "POST",
         "/sim/faults",
-        {"operation": "placeProxyBid", "status": 503, "until": iso_ms(until_ns)},
+        {"operation": "placeProxyBid", "status": 503, "until": ebay_date(until_ns)},
     )
     executor = await make_executor()
     await executor.run(SnipeDue(user_id=snipe.user_id, bid_id=snipe.bid_id), context(world.aws))

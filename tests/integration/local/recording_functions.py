@@ -16,3 +16,10 @@ class RecordingFunctions(LocalFunctions):
 
     def invoke_async(self, name_or_arn: str, event: Any) -> None:
         self.received.append((self.logical_id(name_or_arn), event))
+
+    async def __aenter__(self) -> RecordingFunctions:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

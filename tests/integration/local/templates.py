@@ -4,8 +4,12 @@ dead-letter queue for their asynchronous failures."""
 from __future__ import annotations
 
 import copy
+import secrets
 from typing import Any
 
+from sniper.devstack.local.async_retries import RetryTiming
+from sniper.devstack.local.lambdas import LocalFunctions
+from sniper.devstack.local.stack import LocalStack, StackOptions
 from sniper.devstack.local.template import Template
 
 ECHO_HANDLER = "tests.integration.local.echo_function.handler"
@@ -52,3 +56,28 @@ def with_functions(functions: dict[str, dict[str, Any]]) -> Template:
         "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-echo-dlq"}},
     }
     return Template(document)
+
+
+def echo_stack_options(
+    prefix: str,
+    functions: dict[str, dict[str, Any]],
+    retry_timing: RetryTiming,
+    **fields: Any,
+) -> StackOptions:
+    """A stack of template.yaml and `functions` under a fresh name, on a free port, without
+    the demo user."""
+    return StackOptions(
+        api_port=0,
+        stack_name=f"{prefix}-{secrets.token_hex(3)}",
+        template=with_functions(functions),
+        retry_timing=retry_timing,
+        demo_user=False,
+        **fields,
+    )
+
+
+async def reset_functions(stack: LocalStack) -> LocalFunctions:
+    """The stack's Lambda runtime, reset: nothing queued, no attempts recorded."""
+    await stack.reset()
+    assert stack.functions is not None
+    return stack.functions

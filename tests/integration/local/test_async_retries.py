@@ -5,7 +5,6 @@ in real time on a scaled clock, and the record the on-failure destination (an SQ
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,10 +19,15 @@ from sniper.devstack.local.async_retries import (
     RetryTiming,
     after_failure,
 )
-from sniper.devstack.local.lambdas import LocalFunctions
+from sniper.devstack.local.lambdas import AsyncEvent, LocalFunctions
 from sniper.devstack.local.stack import LocalStack, StackOptions
 from sniper.devstack.local.template import Template
-from tests.integration.local.templates import ECHO_DLQ, echo_function, with_functions
+from tests.integration.local.templates import (
+    ECHO_DLQ,
+    echo_function,
+    echo_stack_options,
+    reset_functions,
+)
 
 # AWS's timing on a clock 60 times faster: retries after 1 s and 2 s, a 90 s maximum age is 1.5 s.
 # Why: the runtime's waits are what is tested here, and a real minute per retry would make this
@@ -90,29 +94,21 @@ def test_a_timing_other_than_aws_must_say_why() -> None:
 # ---------------------------------------------------------------------- the runtime
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def retry_stack() -> AsyncIterator[LocalStack]:
-    template = with_functions(
-        {
-            "EchoFunction": echo_function("echo", retries=2),
-            "EchoAgedFunction": echo_function("echo-aged", retries=2, max_event_age=90),
-            "EchoQuietFunction": echo_function("echo-quiet", retries=1, dead_letters=False),
-        }
-    )
-    options = StackOptions(
-        api_port=0,
-        stack_name=f"sniper-rt-{secrets.token_hex(3)}",
-        template=template,
-        retry_timing=SCALED,
-        demo_user=False,
-    )
-    async with LocalStack(options) as stack:
+    functions = {
+        "EchoFunction": echo_function("echo", retries=2),
+        "EchoAgedFunction": echo_function("echo-aged", retries=2, max_event_age=90),
+        "EchoQuietFunction": echo_function("echo-quiet", retries=1, dead_letters=False),
+    }
+    async with LocalStack(echo_stack_options("sniper-rt", functions, SCALED)) as stack:
         yield stack
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def functions(retry_stack: LocalStack) -> AsyncIterator[LocalFunctions]:
-    await retry_stack.reset()
-    assert retry_stack.functions is not None
-    yield retry_stack.functions
+async def functions(retry_stack: LocalStack) -> LocalFunctions:
+    """The runtime, reset, and the dead-letter queue emptied of earlier tests' letters."""
+    runtime = await reset_functions(retry_stack)
+    _dead_letters(retry_stack)
+    return runtime
 
 
 def _dead_letters(stack: LocalStack) -> list[dict[str, Any]]:
@@ -129,10 +125,16 @@ def _dead_letters(stack: LocalStack) -> list[dict[str, Any]]:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def _failing(functions: LocalFunctions, name: str) -> AsyncEvent:
+    """An asynchronous invocation of the echo function `name` that raises."""
+    queued = functions.invoke_async(name, {"respond": "raise"})
+    assert queued is not None
+    return queued
+
+
 async def test_a_failing_event_is_retried_after_1_then_2_units_then_dead_lettered(
     retry_stack: LocalStack, functions: LocalFunctions
 ) -> None:
-    _dead_letters(retry_stack)
     payload = {"respond": "raise", "bidId": "bid-1"}
     queued = functions.invoke_async("EchoFunction", payload)
     assert queued is not None
@@ -174,9 +176,7 @@ async def test_a_failing_event_is_retried_after_1_then_2_units_then_dead_lettere
 async def test_an_event_past_its_maximum_age_is_dropped_with_event_age_exceeded(
     retry_stack: LocalStack, functions: LocalFunctions
 ) -> None:
-    _dead_letters(retry_stack)
-    queued = functions.invoke_async("EchoAgedFunction", {"respond": "raise"})
-    assert queued is not None
+    queued = _failing(functions, "EchoAgedFunction")
     await queued.finished(timeout_s=15)
     given_up_ns = time.time_ns()
 
@@ -193,10 +193,9 @@ async def test_an_event_past_its_maximum_age_is_dropped_with_event_age_exceeded(
 async def test_a_succeeding_event_runs_once_and_a_function_without_destination_records_nothing(
     retry_stack: LocalStack, functions: LocalFunctions
 ) -> None:
-    _dead_letters(retry_stack)
     fine = functions.invoke_async("EchoFunction", {"respond": "echo"})
-    quiet = functions.invoke_async("EchoQuietFunction", {"respond": "raise"})
-    assert fine is not None and quiet is not None
+    assert fine is not None
+    quiet = _failing(functions, "EchoQuietFunction")
     await fine.finished()
     await quiet.finished(timeout_s=10)
     assert (fine.outcome, len(fine.attempts)) == ("succeeded", 1)
@@ -210,8 +209,7 @@ async def test_under_aws_timing_the_retry_is_a_minute_away(retry_stack: LocalSta
     runtime = LocalFunctions(retry_stack.aws)  # the default: AWS's timing
     await runtime.start()
     try:
-        queued = runtime.invoke_async("EchoQuietFunction", {"respond": "raise"})
-        assert queued is not None
+        queued = _failing(runtime, "EchoQuietFunction")
         [attempt] = await runtime.attempts.wait_for(lambda a: a.request_id == queued.request_id)
         # The runtime plans the retry in the same step as it records the failed attempt.
         assert attempt.failure is not None and queued.retry_due_ns is not None
@@ -225,9 +223,7 @@ async def test_under_aws_timing_the_retry_is_a_minute_away(retry_stack: LocalSta
 async def test_a_reset_drops_events_waiting_for_a_retry(
     retry_stack: LocalStack, functions: LocalFunctions
 ) -> None:
-    _dead_letters(retry_stack)
-    queued = functions.invoke_async("EchoFunction", {"respond": "raise"})
-    assert queued is not None
+    queued = _failing(functions, "EchoFunction")
     await functions.attempts.wait_for(lambda a: a.request_id == queued.request_id)
     await retry_stack.reset()
     assert queued.outcome == "discarded"

@@ -29,17 +29,11 @@ from tests.integration.local.recording_functions import RecordingFunctions
 
 
 @pytest.fixture
-async def functions(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
-    runtime = RecordingFunctions(local_aws)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
-
-
-@pytest.fixture
-async def proxy(local_aws: LocalAws, functions: RecordingFunctions) -> AsyncIterator[AwsFaultProxy]:
-    assert functions.url is not None
-    proxy = AwsFaultProxy(aws_endpoint=local_aws.endpoint, lambda_endpoint=functions.url)
+async def proxy(
+    local_aws: LocalAws, recording_functions: RecordingFunctions
+) -> AsyncIterator[AwsFaultProxy]:
+    assert recording_functions.url is not None
+    proxy = AwsFaultProxy(aws_endpoint=local_aws.endpoint, lambda_endpoint=recording_functions.url)
     await proxy.start()
     yield proxy
     await proxy.stop()
@@ -63,6 +57,13 @@ def _item(key: str) -> dict[str, Any]:
     return {"userId": {"S": key}, "name": {"S": "fault test"}}
 
 
+def _stored(aws: LocalAws, table: str, key: str) -> dict[str, Any]:
+    """The item as moto holds it, read past the proxy."""
+    answer = aws.client("dynamodb").get_item(TableName=table, Key={"userId": {"S": key}})
+    item: dict[str, Any] = answer["Item"]
+    return item
+
+
 async def test_a_put_throttled_twice_then_passing_succeeds(
     local_aws: LocalAws, proxy: AwsFaultProxy, clients: AwsClients
 ) -> None:
@@ -75,10 +76,7 @@ async def test_a_put_throttled_twice_then_passing_succeeds(
     assert [(i.error, i.status) for i in proxy.faults.injected] == [
         ("ProvisionedThroughputExceededException", 400)
     ] * 2
-    stored = local_aws.client("dynamodb").get_item(
-        TableName=table, Key={"userId": {"S": "throttled"}}
-    )
-    assert stored["Item"]["name"] == {"S": "fault test"}
+    assert _stored(local_aws, table, "throttled") == _item("throttled")
 
 
 async def test_dynamodb_throttling_and_503_are_retried(
@@ -116,7 +114,10 @@ async def test_kms_5xx_and_throttling_once_then_passing_succeed(
 
 
 async def test_a_lambda_invoke_refused_429_once_is_retried_and_delivered_once(
-    local_aws: LocalAws, proxy: AwsFaultProxy, clients: AwsClients, functions: RecordingFunctions
+    local_aws: LocalAws,
+    proxy: AwsFaultProxy,
+    clients: AwsClients,
+    recording_functions: RecordingFunctions,
 ) -> None:
     proxy.faults.add("lambda", "Invoke", error="TooManyRequestsException")
     lambda_client = await clients.get("lambda")
@@ -130,7 +131,7 @@ async def test_a_lambda_invoke_refused_429_once_is_retried_and_delivered_once(
         ("TooManyRequestsException", 429)
     ]
     assert proxy.faults.calls[("lambda", "Invoke")] == 2
-    assert functions.received == [("NotificationHandlerFunction", {"type": "test"})]
+    assert recording_functions.received == [("NotificationHandlerFunction", {"type": "test"})]
 
 
 async def test_secrets_manager_503_once_then_passing_succeeds(
@@ -144,7 +145,7 @@ async def test_secrets_manager_503_once_then_passing_succeeds(
 
 
 async def test_faults_that_outlast_the_retries_surface_as_the_typed_errors(
-    local_aws: LocalAws, proxy: AwsFaultProxy, functions: RecordingFunctions
+    local_aws: LocalAws, proxy: AwsFaultProxy, recording_functions: RecordingFunctions
 ) -> None:
     # botocore's standard retry mode (3 attempts): the default "legacy" mode gives DynamoDB 10
     # attempts with backoff up to ~25 s, too long to wait out here.
@@ -171,7 +172,7 @@ async def test_faults_that_outlast_the_retries_surface_as_the_typed_errors(
             )
     assert proxy.faults.calls[("dynamodb", "GetItem")] == 3
     assert proxy.faults.calls[("lambda", "Invoke")] == 3
-    assert functions.received == []
+    assert recording_functions.received == []
 
 
 async def test_a_dropped_connection_is_retried(
@@ -198,10 +199,7 @@ async def test_an_answer_lost_after_the_write_meets_the_write_on_retry(
             Item=_item("written-once"),
             ConditionExpression="attribute_not_exists(userId)",
         )
-    stored = local_aws.client("dynamodb").get_item(
-        TableName=table, Key={"userId": {"S": "written-once"}}
-    )
-    assert stored["Item"]["name"] == {"S": "fault test"}
+    assert _stored(local_aws, table, "written-once") == _item("written-once")
 
 
 async def test_a_delay_holds_the_request(

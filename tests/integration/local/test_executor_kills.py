@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest_asyncio
@@ -34,48 +35,59 @@ async def kill_stack() -> AsyncIterator[LocalStack]:
         yield stack
 
 
+@dataclass
+class Scene:
+    """The kill stack, reset, with a user linked to a simulator account through the API."""
+
+    stack: LocalStack
+    functions: LocalFunctions
+    user: ApiUser
+    ebay_username: str
+
+    async def snipe(self, ends_in: float) -> tuple[str, dict[str, Any]]:
+        """An auction a rival has bid on, and our snipe on it: (its bid id, the auction)."""
+        auction = await sim_call(
+            self.stack,
+            "POST",
+            "/sim/auctions",
+            {"title": "A Rolleiflex 2.8F", "startPrice": "10.00", "endsInSeconds": ends_in},
+        )
+        await sim_call(self.stack, "POST", "/sim/users", {"username": "rival"})
+        await sim_call(
+            self.stack,
+            "POST",
+            f"/sim/auctions/{auction['itemId']}/bids",
+            {"bidder": "rival", "maxAmount": "20.00"},
+        )
+        request = {
+            "itemId": auction["itemId"],
+            "maxBid": {"value": "25.00", "currency": "USD"},
+            "offsetSeconds": 1,
+        }
+        async with self.user.client.post("/bids", json=request) as response:
+            created = await response.json()
+            assert response.status == 201, created
+        return created["bidId"], auction
+
+    async def settled(self, bid_id: str) -> dict[str, Any]:
+        async with self.user.client.get(f"/bids/{bid_id}") as response:
+            bid: dict[str, Any] = await response.json()
+        return bid
+
+    async def our_bids(self, item_id: str) -> list[dict[str, Any]]:
+        """The bids of the user's eBay account the simulator received on the item."""
+        result = await sim_call(self.stack, "GET", f"/sim/bids?itemId={item_id}")
+        return [bid for bid in result["bids"] if bid["bidder"] == self.ebay_username]
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def stack(kill_stack: LocalStack) -> AsyncIterator[LocalStack]:
+async def scene(kill_stack: LocalStack) -> AsyncIterator[Scene]:
     await kill_stack.reset()
-    yield kill_stack
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def linked(stack: LocalStack) -> AsyncIterator[tuple[ApiUser, str]]:
-    user = await make_api_user(stack)
-    ebay_username = await link_ebay(stack, user)
-    yield user, ebay_username
+    assert kill_stack.functions is not None
+    user = await make_api_user(kill_stack)
+    ebay_username = await link_ebay(kill_stack, user)
+    yield Scene(kill_stack, kill_stack.functions, user, ebay_username)
     await user.client.close()
-
-
-def _functions(stack: LocalStack) -> LocalFunctions:
-    assert stack.functions is not None
-    return stack.functions
-
-
-async def _snipe(stack: LocalStack, user: ApiUser, ends_in: float) -> tuple[str, dict[str, Any]]:
-    auction = await sim_call(
-        stack,
-        "POST",
-        "/sim/auctions",
-        {"title": "A Rolleiflex 2.8F", "startPrice": "10.00", "endsInSeconds": ends_in},
-    )
-    await sim_call(stack, "POST", "/sim/users", {"username": "rival"})
-    await sim_call(
-        stack,
-        "POST",
-        f"/sim/auctions/{auction['itemId']}/bids",
-        {"bidder": "rival", "maxAmount": "20.00"},
-    )
-    request = {
-        "itemId": auction["itemId"],
-        "maxBid": {"value": "25.00", "currency": "USD"},
-        "offsetSeconds": 1,
-    }
-    async with user.client.post("/bids", json=request) as response:
-        created = await response.json()
-        assert response.status == 201, created
-    return created["bidId"], auction
 
 
 def _killed_event(functions: LocalFunctions, kill: Kill) -> AsyncEvent:
@@ -89,23 +101,11 @@ async def _all_done(functions: LocalFunctions) -> None:
         await functions.drain()
 
 
-async def _settled(user: ApiUser, bid_id: str) -> dict[str, Any]:
-    async with user.client.get(f"/bids/{bid_id}") as response:
-        bid: dict[str, Any] = await response.json()
-    return bid
-
-
-async def _bids_by(stack: LocalStack, item_id: str, bidder: str) -> list[dict[str, Any]]:
-    result = await sim_call(stack, "GET", f"/sim/bids?itemId={item_id}")
-    return [bid for bid in result["bids"] if bid["bidder"] == bidder]
-
-
 async def test_killed_at_sent_the_retry_settles_without_bidding_again(
-    stack: LocalStack, linked: tuple[ApiUser, str]
+    scene: Scene,
 ) -> None:
-    user, ebay_username = linked
-    functions = _functions(stack)
-    bid_id, auction = await _snipe(stack, user, ends_in=8)
+    functions = scene.functions
+    bid_id, auction = await scene.snipe(ends_in=8)
     plan = functions.kill_at(Step.SENT, bid_id=bid_id)  # seconds away: the bid leaves at the end
 
     kill = await functions.killed(bid_id=bid_id)
@@ -119,16 +119,15 @@ async def test_killed_at_sent_the_retry_settles_without_bidding_again(
     # After the kill, the bid was never sent again: eBay was asked instead.
     after = [s.step for s in functions.steps if s.bid_id == bid_id and s.at_ns > kill.at_ns]
     assert Step.SENT not in after and Step.SETTLED in after
-    assert len(await _bids_by(stack, auction["itemId"], ebay_username)) == 1
-    assert (await _settled(user, bid_id))["status"] == "WON"
+    assert len(await scene.our_bids(auction["itemId"])) == 1
+    assert (await scene.settled(bid_id))["status"] == "WON"
 
 
 async def test_killed_while_it_waits_the_retry_takes_over_and_lands(
-    stack: LocalStack, linked: tuple[ApiUser, str]
+    scene: Scene,
 ) -> None:
-    user, ebay_username = linked
-    functions = _functions(stack)
-    bid_id, auction = await _snipe(stack, user, ends_in=12)
+    functions = scene.functions
+    bid_id, auction = await scene.snipe(ends_in=12)
     await functions.reached(Step.CLAIMED, bid_id=bid_id)
 
     # Claimed, then asleep towards its instant: killed there (with whatever else runs for this
@@ -140,19 +139,18 @@ async def test_killed_while_it_waits_the_retry_takes_over_and_lands(
     for kill in kills:
         attempts = _killed_event(functions, kill).attempts
         assert [attempt.failure is None for attempt in attempts] == [False, True]
-    assert len(await _bids_by(stack, auction["itemId"], ebay_username)) == 1
-    assert (await _settled(user, bid_id))["status"] == "WON"
+    assert len(await scene.our_bids(auction["itemId"])) == 1
+    assert (await scene.settled(bid_id))["status"] == "WON"
 
 
 async def test_killed_in_its_last_minute_it_is_retried_only_after_the_close(
-    stack: LocalStack, linked: tuple[ApiUser, str]
+    scene: Scene,
 ) -> None:
     """What the issue said no local run could show: Lambda retries a crash a minute later (3 s
     on this clock), so an executor that dies in its last minute is retried after the close.
     Whatever saves such a snipe must be something other than Lambda's retry."""
-    user, ebay_username = linked
-    functions = _functions(stack)
-    bid_id, auction = await _snipe(stack, user, ends_in=8)
+    functions = scene.functions
+    bid_id, auction = await scene.snipe(ends_in=8)
     functions.kill_at(Step.BEFORE_FIRE, bid_id=bid_id)  # a second before the bid would leave
     kill = await functions.killed(bid_id=bid_id)
     event = _killed_event(functions, kill)
@@ -161,4 +159,4 @@ async def test_killed_in_its_last_minute_it_is_retried_only_after_the_close(
     close_ns = auction["endNs"]
     assert len(event.attempts) == 2, event
     assert kill.at_ns < close_ns < event.attempts[1].started_ns, (kill, close_ns, event)
-    assert len(await _bids_by(stack, auction["itemId"], ebay_username)) <= 1  # never twice
+    assert len(await scene.our_bids(auction["itemId"])) <= 1  # never twice

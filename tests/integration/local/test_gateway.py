@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from sniper.devstack.local.gateway import ApiRoute, RouteTable
+from sniper.devstack.local.gateway import ApiRoute, GatewayRoutes
 from sniper.devstack.local.stack import LocalStack, StackOptions
 from sniper.devstack.local.template import Template
 from tests.integration.local.echo_function import BINARY_BODY
@@ -215,7 +215,7 @@ async def test_the_most_specific_route_wins(client: aiohttp.ClientSession, id_to
 
 
 def test_route_table_orders_literal_before_parameter_before_greedy() -> None:
-    table = RouteTable(
+    table = GatewayRoutes(
         [
             ApiRoute("GET", "/{proxy+}", "Greedy", True),
             ApiRoute("GET", "/items/{id}", "Param", True),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 import statistics
 import sys
@@ -21,9 +20,9 @@ from sniper.devstack.local.async_retries import RetryTiming
 from sniper.devstack.local.containers import ContainerKind, FunctionError
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.devstack.local.process_container import ProcessContainer
-from sniper.devstack.local.stack import LocalStack, StackOptions
+from sniper.devstack.local.stack import LocalStack
 from tests.integration.local.rendezvous import Rendezvous
-from tests.integration.local.templates import echo_function, with_functions
+from tests.integration.local.templates import echo_function, echo_stack_options, reset_functions
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PROCESS = "EchoProcessFunction"
@@ -35,29 +34,20 @@ SCALED = RetryTiming.scaled(60, why="a killed invocation's retry, without its mi
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def process_stack() -> AsyncIterator[LocalStack]:
-    template = with_functions(
-        {
-            IN_PROCESS: echo_function("echo"),
-            PROCESS: echo_function("echo-process", timeout=2, retries=1),
-        }
-    )
-    options = StackOptions(
-        api_port=0,
-        stack_name=f"sniper-pc-{secrets.token_hex(3)}",
-        template=template,
-        process_functions=frozenset({PROCESS}),
-        retry_timing=SCALED,
-        demo_user=False,
+    functions = {
+        IN_PROCESS: echo_function("echo"),
+        PROCESS: echo_function("echo-process", timeout=2, retries=1),
+    }
+    options = echo_stack_options(
+        "sniper-pc", functions, SCALED, process_functions=frozenset({PROCESS})
     )
     async with LocalStack(options) as stack:
         yield stack
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def functions(process_stack: LocalStack) -> AsyncIterator[LocalFunctions]:
-    await process_stack.reset()
-    assert process_stack.functions is not None
-    yield process_stack.functions
+async def functions(process_stack: LocalStack) -> LocalFunctions:
+    return await reset_functions(process_stack)
 
 
 def _alive(pid: int) -> bool:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,14 +16,6 @@ from sniper.devstack.local.scheduler import LocalScheduler
 from tests.integration.local.recording_functions import RecordingFunctions
 
 SCHEDULES = 120
-
-
-@pytest.fixture
-async def functions(local_aws: LocalAws) -> AsyncIterator[RecordingFunctions]:
-    runtime = RecordingFunctions(local_aws)
-    await runtime.start()
-    yield runtime
-    await runtime.stop()
 
 
 def _create_schedules(aws: LocalAws, count: int, at_s: float) -> list[str]:
@@ -49,7 +40,7 @@ def _create_schedules(aws: LocalAws, count: int, at_s: float) -> list[str]:
 
 @pytest.mark.parametrize("page_size", [None, 7], ids=["service-default", "seven-a-page"])
 async def test_every_pending_schedule_fires_whatever_the_page_size(
-    local_aws: LocalAws, functions: RecordingFunctions, page_size: int | None
+    local_aws: LocalAws, recording_functions: RecordingFunctions, page_size: int | None
 ) -> None:
     # Whole seconds: the expression has no finer grain; at least 2 s ahead to create them all.
     due_s = float(int(time.time()) + 3)
@@ -59,12 +50,12 @@ async def test_every_pending_schedule_fires_whatever_the_page_size(
     )
     assert len(first_page["Schedules"]) < SCHEDULES and first_page.get("NextToken")
 
-    async with LocalScheduler(local_aws, functions, page_size=page_size) as scheduler:
+    async with LocalScheduler(local_aws, recording_functions, page_size=page_size) as scheduler:
         async with asyncio.timeout(30):
             await scheduler.wait_for_firings(SCHEDULES)
         pages = scheduler.pages_read
 
-    fired = Counter(event["bidId"] for _, event in functions.received)
+    fired = Counter(event["bidId"] for _, event in recording_functions.received)
     assert fired == Counter({name: 1 for name in names})
     expected_pages = -(-SCHEDULES // (page_size or 50))
     assert pages >= expected_pages

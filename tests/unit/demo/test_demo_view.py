@@ -1,4 +1,4 @@
-"""The demo's terminal view: pure rendering of snapshots and results."""
+"""The demo's terminal view: pure rendering of snapshots and results, read back as text."""
 
 from __future__ import annotations
 
@@ -13,18 +13,16 @@ from sniper.devstack.demo.view import (
     SnipeSet,
     Watched,
     changes,
-    clip,
     clock_time,
     countdown,
     live_table,
-    redraw,
     snipes_set,
     summary,
     watch_list,
 )
+from tests.support.screens import ANSI, rendered
 
 NOW = 1_764_000_000_000  # an instant on a whole second (ms)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _row(title: str, status: str = "SCHEDULED", **changes_: object) -> Row:
@@ -65,7 +63,7 @@ def test_a_countdown_rounds_up_to_whole_seconds(ms: int, shown: str) -> None:
 
 
 def test_the_live_table_shows_each_snipe_and_its_countdowns() -> None:
-    lines = live_table(SNAPSHOT)
+    lines = rendered(live_table(SNAPSHOT))
     assert lines[0].startswith("Live at ") and "2 of 4 snipes settled" in lines[0]
     header = next(line for line in lines if "ITEM" in line)
     assert re.split(r"\s{2,}", header.strip()) == [
@@ -89,10 +87,10 @@ def test_the_live_table_shows_each_snipe_and_its_countdowns() -> None:
 
 
 def test_the_columns_line_up_with_and_without_colour() -> None:
-    plain = live_table(SNAPSHOT)
-    painted = live_table(SNAPSHOT, color=True)
+    plain = rendered(live_table(SNAPSHOT))
+    painted = rendered(live_table(SNAPSHOT), color=True)
     assert any(ANSI.search(line) for line in painted)
-    assert [ANSI.sub("", line) for line in painted] == plain
+    assert [ANSI.sub("", line).rstrip() for line in painted] == plain
     header = next(line for line in plain if "ITEM" in line)
     rows = [line for line in plain if line.startswith(("  ", "> ")) and "ITEM" not in line]
     assert len(rows) == 4
@@ -100,15 +98,16 @@ def test_the_columns_line_up_with_and_without_colour() -> None:
     assert all(line[status_column - 1] == " " and line[status_column] != " " for line in rows)
 
 
-def test_redraw_goes_back_over_the_previous_drawing() -> None:
-    assert redraw(["a", "b"], 0) == "\x1b[Ja\nb\n"
-    assert redraw(["a"], 3) == "\x1b[3F\x1b[Ja\n"
-
-
-def test_clip_counts_only_visible_characters() -> None:
-    assert clip("abcdef", 4) == "abcd"
-    assert clip("ab\x1b[32mcdef\x1b[0mgh", 4) == "ab\x1b[32mcd\x1b[0m"
-    assert clip("short", 80) == "short"
+def test_the_table_keeps_still_as_outcomes_grow() -> None:
+    # While every snipe waits, the columns are already as wide as the longest outcome and a
+    # price in the hundreds: nothing jumps sideways when a snipe is skipped or the price rises.
+    waiting = Snapshot(
+        now_ms=NOW,
+        rows=tuple(_row(row.title, price="1.00", grouped=row.grouped) for row in SNAPSHOT.rows),
+    )
+    before = next(line for line in rendered(live_table(waiting)) if "ITEM" in line)
+    after = next(line for line in rendered(live_table(SNAPSHOT)) if "ITEM" in line)
+    assert before == after
 
 
 def test_changes_print_a_line_per_state_change() -> None:
@@ -139,7 +138,7 @@ def _result(title: str, **fields: object) -> Result:
 
 
 def test_the_summary_gives_outcome_price_timing_and_email() -> None:
-    lines = summary(
+    lines = _summary(
         [
             _result("Leica M6 body"),
             _result("Summilux 35mm f/1.4 lens", status="SKIPPED", reason="GROUP_ALREADY_WON",
@@ -153,23 +152,24 @@ def test_the_summary_gives_outcome_price_timing_and_email() -> None:
     assert "WON" in leica and "31.00" in leica and "2,999 ms" in leica and leica.endswith("ok")
     target = NOW + 45_000
     assert f"{target // 1000 % 86400 // 3600:02d}:" in leica and ".000" in leica
-    assert lines[2].strip() == "email: “You won: Leica M6 body for $31.00”"
-    assert "SKIPPED GROUP_ALREADY_WON" in lines[3] and "no bid" in lines[3]
-    assert "Summilux 35mm f/1.4 lens *" in lines[3]
+    assert "SKIPPED GROUP_ALREADY_WON" in lines[2] and "no bid" in lines[2]
+    # In a terminal 100 wide nothing is cut, the longest title with its group mark included.
+    assert lines[2].startswith("Summilux 35mm f/1.4 lens *")
+    assert _email_of(lines, "Leica M6 body") == "“You won: Leica M6 body for $31.00”"
+    assert _email_of(lines, "Summilux") == "“Snipe skipped: Summilux 35mm f/1.4 lens”"
     assert lines[-1] == "All 2 snipes settled as the script expects."
-    assert all(len(line) <= 100 for line in lines)
 
 
 def test_the_summary_names_what_differed() -> None:
-    lines = summary(
+    lines = _summary(
         [
             _result("Leica M6 body"),
             _result("Hasselblad 500C/M", status="WON", email_subject=None,
                     differences=("expected LOST, got WON", "expected an email, none was sent")),
         ]
     )  # fmt: skip
-    assert "DIFFERS" in lines[3]
-    assert lines[4].strip() == "email: none"
+    assert lines[2].startswith("Hasselblad 500C/M") and lines[2].endswith("DIFFERS")
+    assert _email_of(lines, "Hasselblad") == "none"
     assert lines[-3:] == [
         "1 of 2 snipes differed from the script:",
         "  Hasselblad 500C/M: expected LOST, got WON",
@@ -178,17 +178,31 @@ def test_the_summary_names_what_differed() -> None:
 
 
 def test_the_watch_list_and_the_snipes_set_are_listed_under_headers() -> None:
-    watched = watch_list(
-        [Watched("Leica M6 body", "10.00", 1, NOW + 40_000), Watched("Odd", "5.00", 0, None)]
+    watched = rendered(
+        watch_list(
+            [Watched("Leica M6 body", "10.00", 1, NOW + 40_000), Watched("Odd", "5.00", 0, None)]
+        )
     )
     assert watched[0].split() == ["ITEM", "PRICE", "BIDS", "CLOSES", "(UTC)"]
     assert watched[1].split()[-3:] == ["10.00", "1", clock_time(NOW + 40_000)]
     assert watched[2].endswith("?")
-    set_ = snipes_set(
+    set_ = rendered(snipes_set(
         [SnipeSet("Summilux 35mm f/1.4 lens", "45.00", "SCHEDULED", NOW + 67_000,
                   "the group (win 1 of 2): closes second", grouped=True)]
-    )  # fmt: skip
+    ))  # fmt: skip
     assert set_[0].split()[:5] == ["ITEM", "MAX", "SNIPE", "BIDS", "AT"]
-    assert set_[1].startswith("   Summilux 35mm f/1.4 lens *")
-    assert f"SCHEDULED  {clock_time(NOW + 67_000)}  the group" in set_[1]
-    assert all(len(line) <= 100 for line in watched + set_)
+    assert set_[1].startswith("Summilux 35mm f/1.4 lens *")
+    assert (
+        f"SCHEDULED  {clock_time(NOW + 67_000)}  the group (win 1 of 2): closes second" in set_[1]
+    )
+
+
+def _summary(results: list[Result]) -> list[str]:
+    return rendered(summary(results), width=100)
+
+
+def _email_of(lines: list[str], title: str) -> str:
+    """The EMAIL column of the title's row in the emails table (the last table with a title)."""
+    header = max(i for i, line in enumerate(lines) if line.split()[:2] == ["ITEM", "EMAIL"])
+    row = next(line for line in lines[header:] if line.startswith(title))
+    return row[lines[header].index("EMAIL") :]

@@ -7,6 +7,7 @@ from sniper.domain.increments import (
     INCREMENT_TABLES,
     MARKETPLACE_CURRENCY,
     bid_increment,
+    minimum_to_accept,
     next_minimum_bid,
 )
 from sniper.domain.money import Money
@@ -28,14 +29,15 @@ UK_EDGES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("price", "step"), US_EDGES)
-def test_us_table_at_every_band_edge(price: str, step: str) -> None:
-    assert bid_increment("EBAY_US", Money.parse(price, "USD")) == Money.parse(step, "USD")
-
-
-@pytest.mark.parametrize(("price", "step"), UK_EDGES)
-def test_uk_table_at_every_band_edge(price: str, step: str) -> None:
-    assert bid_increment("EBAY_GB", Money.parse(price, "GBP")) == Money.parse(step, "GBP")
+@pytest.mark.parametrize(
+    ("site", "currency", "price", "step"),
+    [("EBAY_US", "USD", *edge) for edge in US_EDGES]
+    + [("EBAY_GB", "GBP", *edge) for edge in UK_EDGES],
+)
+def test_the_us_and_uk_tables_at_every_band_edge(
+    site: str, currency: str, price: str, step: str
+) -> None:
+    assert bid_increment(site, Money.parse(price, currency)) == Money.parse(step, currency)
 
 
 def test_required_marketplaces_are_covered() -> None:
@@ -61,3 +63,13 @@ def test_wrong_currency_or_marketplace_is_refused() -> None:
         bid_increment("EBAY_US", Money.parse("1.00", "GBP"))
     with pytest.raises(InvalidInput, match="EBAY_XX"):
         bid_increment("EBAY_XX", Money.parse("1.00", "USD"))
+
+
+def test_the_minimum_to_accept_follows_our_tables_where_we_know_the_site() -> None:
+    price, quoted = Money.parse("10.00", "USD"), Money.parse("99.00", "USD")
+    ours = minimum_to_accept("EBAY_US", price, has_bids=True, quoted=quoted)
+    assert ours == Money.parse("10.50", "USD")
+    # An unknown site, or no price (ended, or not an auction): what eBay quoted, if anything.
+    assert minimum_to_accept("EBAY_PL", price, has_bids=True, quoted=quoted) == quoted
+    assert minimum_to_accept(None, price, has_bids=True, quoted=quoted) == quoted
+    assert minimum_to_accept("EBAY_US", None, has_bids=True, quoted=None) is None

@@ -18,7 +18,7 @@ from sniper.ebay.offer import (
     read_bidding,
     read_place_proxy_bid,
 )
-from sniper.ebay.parsing import iso_to_ms
+from sniper.ebay.parsing import ms_from_ebay_date
 from sniper.ebay.trading import SITE_IDS, parse_watch_list, site_id, watch_list_request
 
 
@@ -116,6 +116,8 @@ def test_decode_item_prefers_the_listing_currency_over_a_conversion() -> None:
     assert item.seller_username == "lens_shop"
     assert item.image_url == "https://i.ebayimg.com/x.jpg"
     assert item.marketplace_id == "EBAY_GB"
+    # Two bids at 10.00: one step of the UK table up.
+    assert item.next_minimum_bid == Money("10.50", "GBP")
 
 
 def test_decode_item_minimal_fixed_price() -> None:
@@ -145,11 +147,11 @@ def test_decode_item_rejects_what_it_cannot_read(body: bytes) -> None:
 
 
 def test_iso_dates_are_exact_to_the_millisecond() -> None:
-    assert iso_to_ms("1970-01-01T00:00:00.001Z") == 1
-    assert iso_to_ms("2024-05-01T12:00:00.123Z") == 1714564800123
-    assert iso_to_ms("2024-05-01T12:00:00") == 1714564800000
+    assert ms_from_ebay_date("1970-01-01T00:00:00.001Z") == 1
+    assert ms_from_ebay_date("2024-05-01T12:00:00.123Z") == 1714564800123
+    assert ms_from_ebay_date("2024-05-01T12:00:00") == 1714564800000
     with pytest.raises(errors.MalformedResponse):
-        iso_to_ms("yesterday")
+        ms_from_ebay_date("yesterday")
 
 
 def test_site_ids() -> None:

@@ -21,7 +21,6 @@ def test_production_and_sandbox_endpoints_are_ebays_hosts() -> None:
     assert endpoints_for("production") == PRODUCTION
     assert PRODUCTION.auth_url == "https://auth.ebay.com/oauth2/authorize"
     assert PRODUCTION.token_url == "https://api.ebay.com/identity/v1/oauth2/token"
-    assert PRODUCTION.offer_base == "https://api.ebay.com/buy/offer/v1_beta"
     assert PRODUCTION.browse_base == "https://api.ebay.com/buy/browse/v1"
     assert PRODUCTION.identity_base == "https://apiz.ebay.com/commerce/identity/v1"
     assert PRODUCTION.trading_url == "https://api.ebay.com/ws/api.dll"
@@ -36,7 +35,6 @@ def test_local_endpoints_put_every_path_under_the_simulator() -> None:
     local = endpoints_for("local", "http://127.0.0.1:8123/")
     assert local.auth_url == "http://127.0.0.1:8123/oauth2/authorize"
     assert local.token_url == "http://127.0.0.1:8123/identity/v1/oauth2/token"
-    assert local.offer_base == "http://127.0.0.1:8123/buy/offer/v1_beta"
     assert local.identity_base == "http://127.0.0.1:8123/commerce/identity/v1"
     assert local.trading_url == "http://127.0.0.1:8123/ws/api.dll"
 

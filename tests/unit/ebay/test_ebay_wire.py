@@ -3,71 +3,46 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
 
 from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
+from tests.support.raw_http import LoopbackServer, ok
 
 HANG = b"<hang>"  # script step: read the request and never answer
 
 
-@dataclass
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """Answers each request with the next scripted step: raw bytes (written in pieces to
     exercise partial reads), optionally closing the connection afterwards."""
 
-    script: deque[tuple[bytes | list[bytes], bool]] = field(default_factory=deque)
-    requests: list[bytes] = field(default_factory=list)
-    connections: int = 0
-    port: int = 0
-    _server: asyncio.Server | None = None
-    _release: asyncio.Event = field(default_factory=asyncio.Event)
+    def __init__(self) -> None:
+        super().__init__()
+        self.script: deque[tuple[bytes | list[bytes], bool]] = deque()
+        self.requests: list[bytes] = []
+        self._release = asyncio.Event()
 
     def answer(self, response: bytes | list[bytes], *, close: bool = False) -> None:
         self.script.append((response, close))
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
     async def stop(self) -> None:
         self._release.set()
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
+        await super().stop()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                self.requests.append(head + await reader.readexactly(length))
-                response, close = self.script.popleft()
-                if response == HANG:
-                    await self._release.wait()
-                    return
-                for piece in response if isinstance(response, list) else [response]:
-                    writer.write(piece)
-                    await writer.drain()
-                if close:
-                    return
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
+    async def respond(self, request: bytes, writer: asyncio.StreamWriter) -> bool:
+        self.requests.append(request)
+        response, close = self.script.popleft()
+        if response == HANG:
+            await self._release.wait()
+            return False
+        for piece in response if isinstance(response, list) else [response]:
+            writer.write(piece)
+            await writer.drain()
+        return not close
 
 
 @pytest.fixture
@@ -85,71 +60,11 @@ async def conn(server: ScriptedServer) -> AsyncIterator[WarmConnection]:
     await connection.close()
 
 
-def ok(body: bytes = b'{"ok":true}', extra: bytes = b"") -> bytes:
-    return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        + extra
-        + b"Content-Length: "
-        + str(len(body)).encode()
-        + b"\r\n\r\n"
-        + body
-    )
-
-
 async def until_closed(connection: WarmConnection) -> None:
     """Wait (bounded) until the client has seen the server's FIN."""
     async with asyncio.timeout(2):
         while connection.is_open:
             await asyncio.sleep(0.001)
-
-
-def test_prepare_encodes_the_whole_request() -> None:
-    connection = WarmConnection("http://127.0.0.1:8080")
-    prepared = connection.prepare(
-        "POST",
-        "/buy/offer/v1_beta/bidding/v1%7C1%7C0/place_proxy_bid",
-        {
-            "Authorization": "Bearer t",
-            "Content-Type": "application/json",
-            "Host": "evil.example",
-            "Content-Length": "999",
-            "Connection": "close",
-        },
-        b'{"a":1}',
-    )
-    assert prepared == (
-        b"POST /buy/offer/v1_beta/bidding/v1%7C1%7C0/place_proxy_bid HTTP/1.1\r\n"
-        b"Host: 127.0.0.1:8080\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 7\r\nConnection: keep-alive\r\n\r\n"
-        b'{"a":1}'
-    )
-
-
-def test_prepare_omits_the_default_port_and_empty_get_bodies() -> None:
-    assert WarmConnection("https://api.ebay.com").prepare("GET", "/x", {}) == (
-        b"GET /x HTTP/1.1\r\nHost: api.ebay.com\r\nConnection: keep-alive\r\n\r\n"
-    )
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "headers"),
-    [
-        ("GET", "/x", {"X-Evil": "a\r\nInjected: yes"}),
-        ("GET", "/x", {"Bad Name": "v"}),
-        ("G ET", "/x", {}),
-        ("GET", "x", {}),
-        ("GET", "/x HTTP/1.1\r\n", {}),
-    ],
-)
-def test_prepare_refuses_injection(method: str, path: str, headers: dict[str, str]) -> None:
-    with pytest.raises(ValueError, match=r"invalid|path|line break") as caught:
-        WarmConnection("http://127.0.0.1:1").prepare(method, path, headers)
-    assert "Injected" not in str(caught.value)
-
-
-def test_base_url_must_be_an_http_origin() -> None:
-    with pytest.raises(ValueError, match="origin"):
-        WarmConnection("ftp://example.com")
 
 
 async def test_keep_alive_reuses_one_connection(
@@ -289,13 +204,3 @@ async def test_refused_connection_is_unavailable() -> None:
     connection = WarmConnection(f"http://127.0.0.1:{port}", connect_timeout_s=1.0)
     with pytest.raises(EbayUnavailable, match="could not connect"):
         await connection.open()
-
-
-async def test_measure_rtt_warms_and_measures(server: ScriptedServer, conn: WarmConnection) -> None:
-    for _ in range(4):
-        server.answer(ok())
-    rtt = await conn.measure_rtt(conn.prepare("GET", "/probe", {}), samples=3)
-    assert 0 < rtt < 1_000_000_000
-    assert len(server.requests) == 3
-    assert (await conn.send(conn.prepare("GET", "/", {}))).status == 200
-    assert server.connections == 1

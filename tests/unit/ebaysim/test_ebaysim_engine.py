@@ -52,28 +52,25 @@ def test_first_bid_leads_at_the_start_price() -> None:
     assert a.bid_count == 1
 
 
-def test_challenger_above_the_leader_pays_the_old_maximum_plus_one_increment() -> None:
+@pytest.mark.parametrize(
+    ("alices_max", "bobs_max", "leader", "price"),
+    [
+        # Bob outbids: he pays Alice's maximum plus one step (5.00-24.99 band: 0.50).
+        ("20.00", "30.00", "bob", "20.50"),
+        # Bob falls short: Alice's proxy raises the price to his maximum plus one step (1.00).
+        ("50.00", "30.00", "alice", "31.00"),
+        # ... but never past the leader's own maximum.
+        ("30.50", "30.00", "alice", "30.50"),
+    ],
+)
+def test_the_second_highest_maximum_plus_one_increment_sets_the_price(
+    alices_max: str, bobs_max: str, leader: str, price: str
+) -> None:
     a = auction()
-    bid(a, "alice", "20.00")
-    bid(a, "bob", "30.00")
-    assert a.leader is not None and a.leader.bidder == "bob"
-    assert a.price == usd("20.50")  # 20.00 is in the 5.00-24.99 band: step 0.50
-
-
-def test_challenger_below_the_leader_raises_the_price_by_proxy() -> None:
-    a = auction()
-    bid(a, "alice", "50.00")
-    bid(a, "bob", "30.00")
-    assert a.leader is not None and a.leader.bidder == "alice"
-    assert a.price == usd("31.00")  # 30.00 is in the 25.00-99.99 band: step 1.00
-
-
-def test_price_is_capped_at_the_leaders_maximum() -> None:
-    a = auction()
-    bid(a, "alice", "30.50")
-    bid(a, "bob", "30.00")
-    assert a.price == usd("30.50")
-    assert a.leader is not None and a.leader.bidder == "alice"
+    bid(a, "alice", alices_max)
+    bid(a, "bob", bobs_max)
+    assert a.leader is not None and a.leader.bidder == leader
+    assert a.price == usd(price)
 
 
 def test_the_earliest_of_equal_maxima_wins() -> None:

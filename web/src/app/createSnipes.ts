@@ -44,6 +44,49 @@ export async function createSnipe(
   }
 }
 
+/**
+ * The Idempotency-Key of each item's save while it may still be retried: the same save sent
+ * again (the same body) keeps its key; anything changed is a new deliberate save; a save the
+ * API has decided is forgotten.
+ */
+export class SaveKeys {
+  private readonly pending = new Map<string, { key: string; body: string }>();
+
+  keyFor(request: CreateBidRequest): string {
+    const body = JSON.stringify(request);
+    const previous = this.pending.get(request.itemId);
+    const key = previous && previous.body === body ? previous.key : newIdempotencyKey();
+    this.pending.set(request.itemId, { key, body });
+    return key;
+  }
+
+  settle(itemId: string, outcome: SaveOutcome): void {
+    if (outcome.kind !== "failed" || !outcome.retryable) this.pending.delete(itemId);
+  }
+}
+
+/**
+ * Save each request whose item is not saved yet, one after the other. `progress` sees the
+ * outcomes so far after each; the result is all of them.
+ */
+export async function saveSnipes(
+  api: ApiClient,
+  requests: CreateBidRequest[],
+  keys: SaveKeys,
+  before: Record<string, SaveOutcome>,
+  progress: (outcomes: Record<string, SaveOutcome>) => void,
+): Promise<Record<string, SaveOutcome>> {
+  const outcomes = { ...before };
+  for (const request of requests) {
+    if (outcomes[request.itemId]?.kind === "saved") continue;
+    const outcome = await createSnipe(api, request, keys.keyFor(request), (itemId) => liveSnipeOn(api, itemId));
+    keys.settle(request.itemId, outcome);
+    outcomes[request.itemId] = outcome;
+    progress({ ...outcomes });
+  }
+  return outcomes;
+}
+
 /** The caller's live snipe on an item (by item number or RESTful id), read from the API. */
 export async function liveSnipeOn(api: ApiClient, itemId: string): Promise<Bid | undefined> {
   const number = /([0-9]{6,19})/.exec(itemId)?.[1];

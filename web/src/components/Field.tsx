@@ -2,7 +2,7 @@
 
 import { useId, type InputHTMLAttributes, type ReactNode } from "react";
 
-interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+export interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   label: ReactNode;
   hint?: ReactNode;
   error?: string | undefined;
@@ -35,4 +35,10 @@ export function Field({ label, hint, error, id, className, ...input }: FieldProp
       ) : null}
     </div>
   );
+}
+
+/** The snipe's offset: seconds before the close the bid should reach eBay (0.5 to 60, as the API
+ * takes it, in tenths). */
+export function OffsetField(props: Omit<FieldProps, "type" | "min" | "max" | "step">) {
+  return <Field type="number" min={0.5} max={60} step={0.1} {...props} />;
 }

@@ -11,7 +11,6 @@ const RESAMPLE_MS = 10 * 60_000;
 
 let samples: ClockSample[] = [];
 let offsetMs = 0;
-const listeners = new Set<() => void>();
 
 export function serverOffsetMs(): number {
   return offsetMs;
@@ -19,11 +18,6 @@ export function serverOffsetMs(): number {
 
 export function serverNow(): number {
   return Date.now() + offsetMs;
-}
-
-export function onOffsetChange(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }
 
 async function sampleOnce(): Promise<ClockSample | undefined> {
@@ -48,7 +42,6 @@ async function sampleRound(): Promise<void> {
   }
   samples = [...samples, ...fresh].slice(-3 * SAMPLES);
   offsetMs = estimateOffset(samples);
-  listeners.forEach((listener) => listener());
 }
 
 export function startServerClock(): void {

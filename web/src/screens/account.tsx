@@ -55,6 +55,39 @@ function FormError({ message }: { message: string | undefined }) {
   ) : null;
 }
 
+function BackToSignIn() {
+  return (
+    <p className="account-links">
+      <Link to="/sign-in">Back to sign in</Link>
+    </p>
+  );
+}
+
+/** The username the address names (`?username=`), as the form's starting value. */
+function useUsernameParam() {
+  const [params] = useSearchParams();
+  return useState(params.get("username") ?? "");
+}
+
+/** A form's submission to Cognito: busy while it runs, a refusal put in words. */
+function useSubmission() {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submitting = (work: () => Promise<void>) => async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (caught) {
+      setError(cognitoMessage(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, setError, busy, submitting };
+}
+
 export function SignIn() {
   const { config } = useServices();
   const session = useSession();
@@ -65,8 +98,7 @@ export function SignIn() {
   const [password, setPassword] = useState("");
   const [challenge, setChallenge] = useState<"totp" | "newPassword" | null>(null);
   const [answer, setAnswer] = useState("");
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, submitting } = useSubmission();
 
   if (session.state.status === "signedIn") return <Navigate to={next} replace />;
 
@@ -87,28 +119,12 @@ export function SignIn() {
     }
   }
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      if (challenge) {
-        const result = await confirmSignIn({ challengeResponse: answer });
-        await finish(result.nextStep.signInStep);
-      } else {
-        const result = await signIn({
-          username: username.trim(),
-          password,
-          options: { authFlowType: config.signInFlow },
-        });
-        await finish(result.nextStep.signInStep);
-      }
-    } catch (caught) {
-      setError(cognitoMessage(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = submitting(async () => {
+    const result = challenge
+      ? await confirmSignIn({ challengeResponse: answer })
+      : await signIn({ username: username.trim(), password, options: { authFlowType: config.signInFlow } });
+    await finish(result.nextStep.signInStep);
+  });
 
   return (
     <AccountFrame title="Sign in">
@@ -183,32 +199,22 @@ export function SignIn() {
 export function SignUp() {
   const navigate = useNavigate();
   const [form, setForm] = useState({ username: "", email: "", name: "", password: "" });
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, submitting } = useSubmission();
   const set = (name: keyof typeof form) => (e: { target: { value: string } }) =>
     setForm({ ...form, [name]: e.target.value });
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await signUp({
-        username: form.username.trim(),
-        password: form.password,
-        options: { userAttributes: { email: form.email.trim(), name: form.name.trim() } },
-      });
-      if (result.nextStep.signUpStep === "DONE") {
-        navigate("/sign-in");
-      } else {
-        navigate(`/confirm?username=${encodeURIComponent(form.username.trim())}`);
-      }
-    } catch (caught) {
-      setError(cognitoMessage(caught));
-    } finally {
-      setBusy(false);
+  const submit = submitting(async () => {
+    const result = await signUp({
+      username: form.username.trim(),
+      password: form.password,
+      options: { userAttributes: { email: form.email.trim(), name: form.name.trim() } },
+    });
+    if (result.nextStep.signUpStep === "DONE") {
+      navigate("/sign-in");
+    } else {
+      navigate(`/confirm?username=${encodeURIComponent(form.username.trim())}`);
     }
-  }
+  });
 
   return (
     <AccountFrame title="Create an account">
@@ -231,35 +237,22 @@ export function SignUp() {
           {busy ? "Creating…" : "Create account"}
         </button>
       </form>
-      <p className="account-links">
-        <Link to="/sign-in">Back to sign in</Link>
-      </p>
+      <BackToSignIn />
     </AccountFrame>
   );
 }
 
 export function ConfirmSignUp() {
   const navigate = useNavigate();
-  const [params] = useSearchParams();
-  const [username, setUsername] = useState(params.get("username") ?? "");
+  const [username, setUsername] = useUsernameParam();
   const [code, setCode] = useState("");
-  const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, submitting } = useSubmission();
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await confirmSignUp({ username: username.trim(), confirmationCode: code.trim() });
-      navigate("/sign-in");
-    } catch (caught) {
-      setError(cognitoMessage(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = submitting(async () => {
+    await confirmSignUp({ username: username.trim(), confirmationCode: code.trim() });
+    navigate("/sign-in");
+  });
 
   async function resend() {
     setError(undefined);
@@ -295,45 +288,28 @@ export function ConfirmSignUp() {
           </button>
         </div>
       </form>
-      <p className="account-links">
-        <Link to="/sign-in">Back to sign in</Link>
-      </p>
+      <BackToSignIn />
     </AccountFrame>
   );
 }
 
 export function ForgotPassword() {
   const navigate = useNavigate();
-  const [params] = useSearchParams();
-  const [username, setUsername] = useState(params.get("username") ?? "");
+  const [username, setUsername] = useUsernameParam();
   const [sent, setSent] = useState(false);
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, submitting } = useSubmission();
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      if (!sent) {
-        await resetPassword({ username: username.trim() });
-        setSent(true);
-      } else {
-        await confirmResetPassword({
-          username: username.trim(),
-          confirmationCode: code.trim(),
-          newPassword: password,
-        });
-        navigate("/sign-in");
-      }
-    } catch (caught) {
-      setError(cognitoMessage(caught));
-    } finally {
-      setBusy(false);
+  const submit = submitting(async () => {
+    if (!sent) {
+      await resetPassword({ username: username.trim() });
+      setSent(true);
+    } else {
+      await confirmResetPassword({ username: username.trim(), confirmationCode: code.trim(), newPassword: password });
+      navigate("/sign-in");
     }
-  }
+  });
 
   return (
     <AccountFrame title="Reset your password">
@@ -359,9 +335,7 @@ export function ForgotPassword() {
           {sent ? "Set the new password" : "Email me a code"}
         </button>
       </form>
-      <p className="account-links">
-        <Link to="/sign-in">Back to sign in</Link>
-      </p>
+      <BackToSignIn />
     </AccountFrame>
   );
 }

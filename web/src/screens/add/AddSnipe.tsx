@@ -13,10 +13,11 @@ import { call } from "../../api/client";
 import { ApiError } from "../../api/errors";
 import type { ItemDetail } from "../../api/types";
 import { useServices } from "../../app/context";
-import { createSnipe, liveSnipeOn, newIdempotencyKey, type SaveOutcome } from "../../app/createSnipes";
+import { SaveKeys, saveSnipes, type SaveOutcome } from "../../app/createSnipes";
 import { useProfile, useUpcomingBids } from "../../app/queries";
 import { ErrorBanner } from "../../components/ErrorBanner";
-import { Field } from "../../components/Field";
+import { Fact } from "../../components/Fact";
+import { Field, OffsetField } from "../../components/Field";
 import { LocalTime } from "../../components/time";
 import { Thumb } from "../../components/Thumb";
 import { isFailure, parseListingInput, type ParsedItem } from "../../lib/listing";
@@ -63,7 +64,7 @@ export function AddSnipe() {
   const [group, setGroup] = useState<GroupChoice>(NO_GROUP);
   const [outcomes, setOutcomes] = useState<Record<string, SaveOutcome>>({});
   const [saving, setSaving] = useState(false);
-  const keys = useRef(new Map<string, { key: string; body: string }>());
+  const keys = useRef(new SaveKeys());
 
   const defaultOffset = profile.data?.preferences.defaultOffsetSeconds ?? 3;
   const offsetText = offset ?? String(defaultOffset);
@@ -88,27 +89,19 @@ export function AddSnipe() {
   async function save(event: FormEvent) {
     event.preventDefault();
     setSaving(true);
-    const results: Record<string, SaveOutcome> = { ...outcomes };
-    for (const [index, item] of items.entries()) {
-      if (results[item.itemId]?.kind === "saved") continue;
+    const requests = items.map((item, index) => {
       const detail = previews[index]?.data;
-      const value = (maxBids[item.itemId] ?? "").trim();
-      const body = {
+      return {
         itemId: item.itemId,
-        maxBid: { value, currency: detail?.currentBidPrice?.currency ?? detail?.nextMinimumBid?.currency ?? "USD" },
+        maxBid: {
+          value: (maxBids[item.itemId] ?? "").trim(),
+          currency: detail?.currentBidPrice?.currency ?? detail?.nextMinimumBid?.currency ?? "USD",
+        },
         offsetSeconds: Number(offsetText),
         ...(groupOf(group) ? { group: groupOf(group) } : {}),
       };
-      // The same save retried keeps its key; anything changed is a new deliberate save.
-      const signature = JSON.stringify(body);
-      const previous = keys.current.get(item.itemId);
-      const key = previous && previous.body === signature ? previous.key : newIdempotencyKey();
-      keys.current.set(item.itemId, { key, body: signature });
-      const outcome = await createSnipe(api, body, key, (itemId) => liveSnipeOn(api, itemId));
-      if (outcome.kind !== "failed" || !outcome.retryable) keys.current.delete(item.itemId);
-      results[item.itemId] = outcome;
-      setOutcomes({ ...results });
-    }
+    });
+    const results = await saveSnipes(api, requests, keys.current, outcomes, setOutcomes);
     setSaving(false);
     await queryClient.invalidateQueries({ queryKey: ["bids"] });
     if (items.length > 0 && items.every((item) => results[item.itemId]?.kind === "saved")) {
@@ -163,12 +156,8 @@ export function AddSnipe() {
           </ul>
         ) : null}
 
-        <Field
+        <OffsetField
           label="Offset (seconds before the close the bid should reach eBay)"
-          type="number"
-          min={0.5}
-          max={60}
-          step={0.1}
           value={offsetText}
           onChange={(e) => setOffset(e.target.value)}
           hint={`Your default is ${defaultOffset} s (Settings).`}
@@ -218,22 +207,10 @@ function Preview({
           <div className="preview-body">
             <h2 className="preview-title">{detail.title}</h2>
             <dl className="snipe-facts">
-              <div>
-                <dt>Current price</dt>
-                <dd>{formatMoney(detail.currentBidPrice)}</dd>
-              </div>
-              <div>
-                <dt>Next minimum bid</dt>
-                <dd>{formatMoney(detail.nextMinimumBid)}</dd>
-              </div>
-              <div>
-                <dt>Ends</dt>
-                <dd>{detail.endTime ? <LocalTime iso={detail.endTime} /> : "—"}</dd>
-              </div>
-              <div>
-                <dt>Currency</dt>
-                <dd>{currency || "—"}</dd>
-              </div>
+              <Fact term="Current price">{formatMoney(detail.currentBidPrice)}</Fact>
+              <Fact term="Next minimum bid">{formatMoney(detail.nextMinimumBid)}</Fact>
+              <Fact term="Ends">{detail.endTime ? <LocalTime iso={detail.endTime} /> : "—"}</Fact>
+              <Fact term="Currency">{currency || "—"}</Fact>
             </dl>
             {!detail.isAuction ? <p className="field-error">This listing is not an auction.</p> : null}
             {detail.ended ? <p className="field-error">This auction has ended.</p> : null}

@@ -9,6 +9,7 @@ import { Link, useParams } from "react-router";
 import type { Bid, HistoryEntry, Profile } from "../../api/types";
 import { useServices } from "../../app/context";
 import { useBid, useHistoryEntry, useProfile } from "../../app/queries";
+import { Fact } from "../../components/Fact";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { StatusBadge } from "../../components/Status";
 import { Countdown, LocalTime, useServerNow } from "../../components/time";
@@ -195,35 +196,14 @@ export function SnipeDetail() {
           <h1 id="detail-heading">{data.title}</h1>
           <StatusBadge status={data.status} reason={data.reason} />
           <dl className="snipe-facts">
-            <div>
-              <dt>Your maximum</dt>
-              <dd>{formatMoney(data.maxBid)}</dd>
-            </div>
-            <div>
-              <dt>Ends</dt>
-              <dd>
-                <LocalTime iso={data.auctionEnd} />
-              </dd>
-            </div>
+            <Fact term="Your maximum">{formatMoney(data.maxBid)}</Fact>
+            <Fact term="Ends"><LocalTime iso={data.auctionEnd} /></Fact>
             {isLive(data.status) ? (
-              <div>
-                <dt>Time left</dt>
-                <dd>
-                  <Countdown end={data.auctionEnd} />
-                </dd>
-              </div>
+              <Fact term="Time left"><Countdown end={data.auctionEnd} /></Fact>
             ) : null}
-            <div>
-              <dt>Offset</dt>
-              <dd>{data.offsetSeconds} s</dd>
-            </div>
+            <Fact term="Offset">{data.offsetSeconds} s</Fact>
             {data.group ? (
-              <div>
-                <dt>Group</dt>
-                <dd>
-                  {data.group.groupId} (win {data.group.maxWins})
-                </dd>
-              </div>
+              <Fact term="Group">{data.group.groupId} (win {data.group.maxWins})</Fact>
             ) : null}
             <div>
               <dt>Item</dt>

@@ -6,6 +6,7 @@ import { Link, useSearchParams } from "react-router";
 
 import { call } from "../../api/client";
 import { useServices } from "../../app/context";
+import { Fact } from "../../components/Fact";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { StatusBadge } from "../../components/Status";
 import { LocalTime } from "../../components/time";
@@ -96,24 +97,10 @@ export function History() {
                   <StatusBadge status={entry.outcome} reason={entry.reason} />
                 </div>
                 <dl className="snipe-facts">
-                  <div>
-                    <dt>Final price</dt>
-                    <dd>{formatMoney(entry.finalPrice)}</dd>
-                  </div>
-                  <div>
-                    <dt>Your maximum</dt>
-                    <dd>{formatMoney(entry.maxBid)}</dd>
-                  </div>
-                  <div>
-                    <dt>Ended</dt>
-                    <dd>
-                      <LocalTime iso={entry.auctionEnd} />
-                    </dd>
-                  </div>
-                  <div>
-                    <dt>Landed</dt>
-                    <dd>{landed !== undefined ? `${(landed / 1000).toFixed(3)} s before the close` : "no bid"}</dd>
-                  </div>
+                  <Fact term="Final price">{formatMoney(entry.finalPrice)}</Fact>
+                  <Fact term="Your maximum">{formatMoney(entry.maxBid)}</Fact>
+                  <Fact term="Ended"><LocalTime iso={entry.auctionEnd} /></Fact>
+                  <Fact term="Landed">{landed !== undefined ? `${(landed / 1000).toFixed(3)} s before the close` : "no bid"}</Fact>
                 </dl>
               </li>
             );

@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { call } from "../../api/client";
 import type { HistoryEntry } from "../../api/types";
 import { useServices } from "../../app/context";
+import { Fact } from "../../components/Fact";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { statsOf } from "../../lib/stats";
 import { useTitle } from "../title";
@@ -45,30 +46,12 @@ export function Stats() {
       {stats ? (
         <>
           <dl className="stats">
-            <div>
-              <dt>Won</dt>
-              <dd>{stats.won}</dd>
-            </div>
-            <div>
-              <dt>Lost</dt>
-              <dd>{stats.lost}</dd>
-            </div>
-            <div>
-              <dt>Skipped</dt>
-              <dd>{stats.skipped}</dd>
-            </div>
-            <div>
-              <dt>Failed</dt>
-              <dd>{stats.failed}</dd>
-            </div>
-            <div>
-              <dt>Median landing before the close</dt>
-              <dd>{seconds(stats.medianLandingMs)}</dd>
-            </div>
-            <div>
-              <dt>Latest landing (nearest the close)</dt>
-              <dd>{seconds(stats.worstLandingMs)}</dd>
-            </div>
+            <Fact term="Won">{stats.won}</Fact>
+            <Fact term="Lost">{stats.lost}</Fact>
+            <Fact term="Skipped">{stats.skipped}</Fact>
+            <Fact term="Failed">{stats.failed}</Fact>
+            <Fact term="Median landing before the close">{seconds(stats.medianLandingMs)}</Fact>
+            <Fact term="Latest landing (nearest the close)">{seconds(stats.worstLandingMs)}</Fact>
           </dl>
           <p className="muted">
             Over {history.data!.entries.length} settled snipes

@@ -11,7 +11,7 @@ import { useServices } from "../../app/context";
 import { useProfile } from "../../app/queries";
 import { useSession } from "../../auth/session";
 import { ErrorBanner } from "../../components/ErrorBanner";
-import { Field } from "../../components/Field";
+import { Field, OffsetField } from "../../components/Field";
 import { useTitle } from "../title";
 
 type Notifications = Profile["preferences"]["notifications"];
@@ -102,12 +102,8 @@ function PreferencesForm({ profile }: { profile: Profile }) {
       <p className="muted">
         Signed in as {profile.name || profile.email} ({profile.email})
       </p>
-      <Field
+      <OffsetField
         label="Default offset (seconds before the close the bid should reach eBay)"
-        type="number"
-        min={0.5}
-        max={60}
-        step={0.1}
         value={offset}
         onChange={(e) => setOffset(e.target.value)}
         error={fieldError?.field === "defaultOffsetSeconds" ? fieldError.message : undefined}

@@ -9,8 +9,10 @@ import { ApiError } from "../../api/errors";
 import type { Bid, HistoryEntry } from "../../api/types";
 import { useServices } from "../../app/context";
 import { useHistoryEntry, useItem } from "../../app/queries";
+import { Fact } from "../../components/Fact";
 import { ErrorBanner } from "../../components/ErrorBanner";
-import { Field } from "../../components/Field";
+import { Field, OffsetField } from "../../components/Field";
+import { ListingTitle } from "../../components/ListingTitle";
 import { StatusBadge } from "../../components/Status";
 import { Countdown, LocalTime, localTimeText, useServerNow } from "../../components/time";
 import { Thumb } from "../../components/Thumb";
@@ -37,16 +39,7 @@ export function SnipeRow({ bid, history }: { bid: Bid; history?: HistoryEntry | 
     <li className={`snipe-row status-${bid.status.toLowerCase()}`} data-bid-id={bid.bidId}>
       <Thumb src={bid.imageUrl} />
       <div className="snipe-main">
-        <h3 className="snipe-title">
-          {bid.itemWebUrl ? (
-            <a href={bid.itemWebUrl} target="_blank" rel="noopener noreferrer">
-              {bid.title}
-              <span className="visually-hidden"> (opens eBay)</span>
-            </a>
-          ) : (
-            bid.title
-          )}
-        </h3>
+        <ListingTitle title={bid.title} url={bid.itemWebUrl} level="h3" />
         <StatusBadge status={bid.status} reason={bid.reason} announce />
         {bid.group ? (
           <span className="group">
@@ -62,34 +55,15 @@ export function SnipeRow({ bid, history }: { bid: Bid; history?: HistoryEntry | 
             {passed ? <span className="flag"> above your maximum</span> : null}
           </dd>
         </div>
-        <div>
-          <dt>Your maximum</dt>
-          <dd>{formatMoney(bid.maxBid)}</dd>
-        </div>
+        <Fact term="Your maximum">{formatMoney(bid.maxBid)}</Fact>
         {live ? (
-          <div>
-            <dt>Bids</dt>
-            <dd>{item.data ? item.data.bidCount : "—"}</dd>
-          </div>
+          <Fact term="Bids">{item.data ? item.data.bidCount : "—"}</Fact>
         ) : null}
-        <div>
-          <dt>Ends</dt>
-          <dd>
-            <LocalTime iso={bid.auctionEnd} />
-          </dd>
-        </div>
+        <Fact term="Ends"><LocalTime iso={bid.auctionEnd} /></Fact>
         {live ? (
-          <div>
-            <dt>Time left</dt>
-            <dd>
-              <Countdown end={bid.auctionEnd} />
-            </dd>
-          </div>
+          <Fact term="Time left"><Countdown end={bid.auctionEnd} /></Fact>
         ) : null}
-        <div>
-          <dt>Offset</dt>
-          <dd>{bid.offsetSeconds} s</dd>
-        </div>
+        <Fact term="Offset">{bid.offsetSeconds} s</Fact>
       </dl>
       <div className="snipe-actions">
         <Link to={`/snipes/${encodeURIComponent(bid.bidId)}`}>
@@ -169,12 +143,8 @@ function EditForm({ bid, onDone }: { bid: Bid; onDone: () => void }) {
         error={localError ?? (error?.field?.startsWith("maxBid") ? error.message : undefined)}
         required
       />
-      <Field
+      <OffsetField
         label="Offset (seconds before the close)"
-        type="number"
-        min={0.5}
-        max={60}
-        step={0.1}
         value={offset}
         onChange={(e) => setOffset(e.target.value)}
         error={error?.field === "offsetSeconds" ? error.message : undefined}

@@ -8,10 +8,12 @@ import { call } from "../../api/client";
 import { ApiError } from "../../api/errors";
 import type { WatchedItem } from "../../api/types";
 import { useServices } from "../../app/context";
-import { createSnipe, liveSnipeOn, newIdempotencyKey, type SaveOutcome } from "../../app/createSnipes";
+import { SaveKeys, saveSnipes, type SaveOutcome } from "../../app/createSnipes";
 import { useProfile, useUpcomingBids } from "../../app/queries";
+import { Fact } from "../../components/Fact";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { Field } from "../../components/Field";
+import { ListingTitle } from "../../components/ListingTitle";
 import { LocalTime, Countdown } from "../../components/time";
 import { Thumb } from "../../components/Thumb";
 import { formatMoney, isDecimal } from "../../lib/money";
@@ -36,7 +38,7 @@ export function WatchList() {
   const [outcomes, setOutcomes] = useState<Record<string, SaveOutcome>>({});
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
-  const keys = useRef(new Map<string, { key: string; body: string }>());
+  const keys = useRef(new SaveKeys());
   const offset = profile.data?.preferences.defaultOffsetSeconds ?? 3;
 
   const items = watched.data?.items ?? [];
@@ -62,23 +64,12 @@ export function WatchList() {
     setProblems(missing);
     if (Object.keys(missing).length) return;
     setSaving(true);
-    const results: Record<string, SaveOutcome> = { ...outcomes };
-    for (const item of chosen) {
-      if (results[item.itemId]?.kind === "saved") continue;
-      const body = {
-        itemId: item.itemId,
-        maxBid: { value: (maxBids[item.itemId] ?? "").trim(), currency: item.currentPrice?.currency ?? "USD" },
-        ...(groupOf(group) ? { group: groupOf(group) } : {}),
-      };
-      const signature = JSON.stringify(body);
-      const previous = keys.current.get(item.itemId);
-      const key = previous && previous.body === signature ? previous.key : newIdempotencyKey();
-      keys.current.set(item.itemId, { key, body: signature });
-      const outcome = await createSnipe(api, body, key, (itemId) => liveSnipeOn(api, itemId));
-      if (outcome.kind !== "failed" || !outcome.retryable) keys.current.delete(item.itemId);
-      results[item.itemId] = outcome;
-      setOutcomes({ ...results });
-    }
+    const requests = chosen.map((item) => ({
+      itemId: item.itemId,
+      maxBid: { value: (maxBids[item.itemId] ?? "").trim(), currency: item.currentPrice?.currency ?? "USD" },
+      ...(groupOf(group) ? { group: groupOf(group) } : {}),
+    }));
+    const results = await saveSnipes(api, requests, keys.current, outcomes, setOutcomes);
     setSaving(false);
     setSelected(new Set(chosen.filter((item) => results[item.itemId]?.kind !== "saved").map((item) => item.itemId)));
     await queryClient.invalidateQueries({ queryKey: ["bids"] });
@@ -117,36 +108,13 @@ export function WatchList() {
                   />
                   <Thumb src={item.imageUrl} />
                   <div className="snipe-main">
-                    <h2 className="snipe-title">
-                      {item.itemWebUrl ? (
-                        <a href={item.itemWebUrl} target="_blank" rel="noopener noreferrer">
-                          {item.title}
-                          <span className="visually-hidden"> (opens eBay)</span>
-                        </a>
-                      ) : (
-                        item.title
-                      )}
-                    </h2>
+                    <ListingTitle title={item.title} url={item.itemWebUrl} level="h2" />
                     <dl className="snipe-facts">
-                      <div>
-                        <dt>Price</dt>
-                        <dd>{formatMoney(item.currentPrice)}</dd>
-                      </div>
-                      <div>
-                        <dt>Bids</dt>
-                        <dd>{item.bidCount}</dd>
-                      </div>
-                      <div>
-                        <dt>Ends</dt>
-                        <dd>{item.endTime ? <LocalTime iso={item.endTime} /> : "—"}</dd>
-                      </div>
+                      <Fact term="Price">{formatMoney(item.currentPrice)}</Fact>
+                      <Fact term="Bids">{item.bidCount}</Fact>
+                      <Fact term="Ends">{item.endTime ? <LocalTime iso={item.endTime} /> : "—"}</Fact>
                       {item.endTime ? (
-                        <div>
-                          <dt>Time left</dt>
-                          <dd>
-                            <Countdown end={item.endTime} />
-                          </dd>
-                        </div>
+                        <Fact term="Time left"><Countdown end={item.endTime} /></Fact>
                       ) : null}
                     </dl>
                     {!item.isAuction ? <p className="muted">Not an auction ({item.listingType}).</p> : null}
