@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from sniper.app_secrets import EbayAppSecret, SecretsReader
 from sniper.aws_clients import AwsClients
 from sniper.config import EbaySettings
 from sniper.ebay.client import EbayClient
 from sniper.ebay.credentials import AppCredentials
 from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
-from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.storage.history import HistoryRepository
 from sniper.storage.idempotency import IdempotencyRecords
 from sniper.storage.live_guards import LiveGuards

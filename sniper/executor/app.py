@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
+from sniper.app_secrets import EbayAppSecret, SecretsReader
 from sniper.aws_clients import AwsClients, RetryPolicy
 from sniper.config import ExecutorSettings, load_settings
 from sniper.dispatch import LambdaDispatch
@@ -29,7 +30,6 @@ from sniper.executor.engine import BidExecutor, ExecutorConfig, Hooks
 from sniper.executor.timing import Clock
 from sniper.metrics import SniperMetrics
 from sniper.runtime import App, ClientSource, ClosingApp
-from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
 from sniper.storage.notices import NoticesRepository

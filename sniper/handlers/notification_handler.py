@@ -8,13 +8,13 @@ from typing import Any
 import msgspec
 from aws_lambda_powertools import Logger
 
+from sniper.app_secrets import PostmarkSecret, SecretsReader
 from sniper.aws_clients import AwsClients
 from sniper.config import NotificationSettings, load_settings
 from sniper.events import LinkNeedsRenewal, NotifierEvent, SnipeOutcome, from_mapping
 from sniper.notifications.notifier import Notifier
 from sniper.notifications.postmark import PostmarkMailer
 from sniper.runtime import App, ClosingApp, Entrypoint, Event
-from sniper.secrets import PostmarkSecret, SecretsReader
 from sniper.storage.history import HistoryRepository
 from sniper.storage.notices import NoticesRepository
 from sniper.storage.snipes import SnipesRepository

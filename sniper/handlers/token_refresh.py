@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 from aws_lambda_powertools import Logger
 
+from sniper.app_secrets import EbayAppSecret, SecretsReader
 from sniper.aws_clients import AwsClients
 from sniper.config import TokenRefreshSettings, load_settings
 from sniper.dispatch import LambdaDispatch
@@ -19,7 +20,6 @@ from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.ebay.oauth import EbayOAuth
 from sniper.runtime import App, ClosingApp, Entrypoint, Event
-from sniper.secrets import EbayAppSecret, SecretsReader
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.services.token_refresh import TokenRefresh
 from sniper.storage.snipes import SnipesRepository

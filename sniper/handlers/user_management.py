@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from sniper.api import composition as wire
 from sniper.api.app import HttpApp, api_logger, api_resolver
 from sniper.api.routes import account_deletion, openapi, users
+from sniper.app_secrets import EbayAppSecret
 from sniper.aws_clients import AwsClients
 from sniper.config import UserManagementSettings, load_settings
 from sniper.runtime import App, Entrypoint
 from sniper.scheduling import ScheduleRemoval
-from sniper.secrets import EbayAppSecret
 from sniper.services.account_removal import AccountRemoval
 from sniper.services.ebay_notices import AccountDeletionNotices
 from sniper.services.ebay_public_keys import EbayPublicKeys
