@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import msgspec
 
@@ -53,31 +53,35 @@ class EbaySettings(BaseSettings, frozen=True, kw_only=True):
             raise ValueError("EBAY_BASE_URL is required when EBAY_ENVIRONMENT is local")
 
 
-class UserManagementSettings(EbaySettings, frozen=True, kw_only=True):
+class EbayTablesSettings(EbaySettings, frozen=True, kw_only=True):
+    """A function that talks to eBay about users' snipes."""
+
     users_table: str
     bids_table: str
+
+
+class LinkedEbaySettings(EbayTablesSettings, frozen=True, kw_only=True):
+    """... and acts as the user on eBay: their tokens are sealed under this key."""
+
+    token_key_id: str
+
+
+class UserManagementSettings(EbayTablesSettings, frozen=True, kw_only=True):
     bid_history_table: str
     scheduler_group_name: str
 
 
-class EbayOAuthSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
+class EbayOAuthSettings(LinkedEbaySettings, frozen=True, kw_only=True):
     scheduler_group_name: str
     oauth_state_secret_arn: str
-    token_key_id: str
     oauth_state_ttl_seconds: int = 600
 
 
-class WishlistSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
-    token_key_id: str
+class WishlistSettings(LinkedEbaySettings, frozen=True, kw_only=True):
+    pass
 
 
-class BidManagementSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
+class BidManagementSettings(EbayTablesSettings, frozen=True, kw_only=True):
     scheduler_group_name: str
     scheduler_role_arn: str
     bid_executor_function_arn: str
@@ -101,11 +105,8 @@ class BidHistorySettings(BaseSettings, frozen=True, kw_only=True):
     bid_history_table: str
 
 
-class ExecutorSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
+class ExecutorSettings(LinkedEbaySettings, frozen=True, kw_only=True):
     bid_history_table: str
-    token_key_id: str
     notification_function_name: str
     # A lease while far from the instant (near it, leases are short: sniper/domain/instants.py).
     lease_seconds: float = 30.0
@@ -140,13 +141,37 @@ class NotificationSettings(BaseSettings, frozen=True, kw_only=True):
     postmark_timeout_seconds: float = 10.0
 
 
-class TokenRefreshSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
-    token_key_id: str
+class TokenRefreshSettings(LinkedEbaySettings, frozen=True, kw_only=True):
     notification_function_name: str
     token_expiry_threshold: int = 7  # days
     access_refresh_margin_seconds: int = 3600
+
+
+# What a function's settings carry, whichever function's they are (sniper.bootstrap builds a
+# collaborator from any settings that carry what it needs).
+class UsersTable(Protocol):
+    @property
+    def users_table(self) -> str: ...
+
+
+class BidsTable(Protocol):
+    @property
+    def bids_table(self) -> str: ...
+
+
+class HistoryTable(Protocol):
+    @property
+    def bid_history_table(self) -> str: ...
+
+
+class ScheduleGroup(Protocol):
+    @property
+    def scheduler_group_name(self) -> str: ...
+
+
+class NotifiesUsers(Protocol):
+    @property
+    def notification_function_name(self) -> str: ...
 
 
 # Variables the local stack sets beyond what the template declares.

@@ -23,11 +23,6 @@ CORRELATION_HEADER = "X-Correlation-Id"
 Closer = Callable[[], Awaitable[None]]
 
 
-def api_logger(service: str, level: str) -> Logger:
-    """Powertools' JSON logger. Its records carry the correlation id once set per request."""
-    return Logger(service=service, level=level, use_rfc3339=True)
-
-
 def api_resolver(routers: Iterable[APIGatewayHttpRouter], logger: Logger) -> APIGatewayHttpResolver:
     resolver = APIGatewayHttpResolver(enable_validation=False)
     install_error_map(resolver, logger, logger.get_correlation_id)
@@ -37,16 +32,18 @@ def api_resolver(routers: Iterable[APIGatewayHttpRouter], logger: Logger) -> API
 
 
 class HttpApp:
-    """`await app(event, context)`: what the function's Entrypoint (or the local gateway) calls."""
+    """`await app(event, context)`: what the function's Entrypoint (or the local gateway) calls.
+
+    `logger`: Powertools' JSON logger, whose records carry the correlation id once it is set."""
 
     def __init__(
         self,
-        resolver: APIGatewayHttpResolver,
+        routers: Iterable[APIGatewayHttpRouter],
         logger: Logger,
         *,
         closers: Iterable[Closer] = (),
     ) -> None:
-        self.resolver = resolver
+        self.resolver = api_resolver(routers, logger)
         self.logger = logger
         self._closers = list(closers)
 

@@ -23,7 +23,6 @@ neither scoped to the user nor removed with the account.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import re
@@ -36,6 +35,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from sniper.api.decoding import header
 from sniper.api.errors import response_for, status_for
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -43,8 +43,7 @@ from sniper.domain.errors import (
     SniperError,
     UpstreamUnavailable,
 )
-from sniper.services.clock import ClockMs, now_ms
-from sniper.storage.idempotency import IdempotencyRecord, IdempotencyRecords, StoredAnswer
+from sniper.services.ports.stores import IdempotencyRecord, IdempotencyStore, StoredAnswer
 
 KEY_HEADER: Final = "Idempotency-Key"
 REPLAYED_HEADER: Final = "Idempotent-Replayed"
@@ -99,27 +98,25 @@ Run = Callable[[], Awaitable[Response[str]]]
 class IdempotentRequests:
     def __init__(
         self,
-        records: IdempotencyRecords,
+        records: IdempotencyStore,
         *,
         correlation_id: Callable[[], str | None],
-        clock_ms: ClockMs = now_ms,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = SYSTEM_CLOCK,
         wait_ms: int = WAIT_MS,
         lease_ms: int = LEASE_MS,
     ) -> None:
         self.records = records
         self.correlation_id = correlation_id
-        self.clock_ms = clock_ms
-        self.sleep = sleep
+        self.clock = clock
         self.wait_ms = wait_ms
         self.lease_ms = lease_ms
 
     async def answer(self, user_id: str, key: str, fingerprint: str, run: Run) -> Response[str]:
         """`run()`'s answer for the first request with `key`; the stored one for the rest."""
-        deadline = self.clock_ms() + self.wait_ms
+        deadline = now_ms(self.clock) + self.wait_ms
         while True:
             token = secrets.token_hex(16)
-            now = self.clock_ms()
+            now = now_ms(self.clock)
             record = await self.records.claim(
                 user_id,
                 key,
@@ -146,7 +143,7 @@ class IdempotentRequests:
     ) -> StoredAnswer | None:
         pause = 0.05
         while record is not None:
-            now = self.clock_ms()
+            now = now_ms(self.clock)
             if record.expires_s < now // 1000:
                 return None
             if record.fingerprint != fingerprint:
@@ -163,7 +160,7 @@ class IdempotentRequests:
                     "a request with this Idempotency-Key is still in progress; try again shortly",
                     field=KEY_HEADER,
                 )
-            await self.sleep(pause)
+            await self.clock.sleep(pause)
             pause = min(pause * 2, 0.5)
             record = await self.records.get(user_id, key)
         return None

@@ -20,7 +20,7 @@ from sniper.domain.errors import InvalidInput, SignatureInvalid
 from sniper.ebay.errors import EbayRequestRejected
 from sniper.services.account_removal import AccountRemoval
 from sniper.services.ebay_public_keys import PublicKey
-from sniper.storage.users import UsersRepository
+from sniper.services.ports.stores import UserStore
 
 _PEM_ARMOUR = re.compile(r"-----(BEGIN|END) PUBLIC KEY-----")
 
@@ -112,9 +112,7 @@ def _verify(key: PublicKey, envelope: _Envelope, body: bytes) -> None:
 
 
 class AccountDeletionNotices:
-    def __init__(
-        self, *, keys: PublicKeySource, users: UsersRepository, removal: AccountRemoval
-    ) -> None:
+    def __init__(self, *, keys: PublicKeySource, users: UserStore, removal: AccountRemoval) -> None:
         self.keys = keys
         self.users = users
         self.removal = removal

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sniper.storage.table import Page
+from sniper.services.ports.stores import Page
 
 T = TypeVar("T")
 

@@ -7,9 +7,9 @@ from typing import Any
 from sniper.domain.errors import Conflict, NotFound
 from sniper.domain.history import HistoryEntry
 from sniper.domain.snipe import SnipeStatus
+from sniper.services.ports.stores import Page
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
-from sniper.storage.cursor import decode_cursor, encode_cursor
-from sniper.storage.table import DynamoTable, Page, translated_errors
+from sniper.storage.table import DynamoTable, is_in, translated_errors
 
 DEFAULT_RETENTION_DAYS = 400
 
@@ -60,13 +60,7 @@ class HistoryRepository:
             return  # no entry (a PLACED email, or the entry expired): nothing to note
 
     async def get(self, user_id: str, bid_id: str) -> HistoryEntry:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name,
-                Key={"userId": {"S": user_id}, "historyId": {"S": bid_id}},
-                ConsistentRead=True,
-            )
-        item = result.get("Item")
+        item = await self.table.get_item({"userId": {"S": user_id}, "historyId": {"S": bid_id}})
         if item is None:
             raise NotFound(f"no history for {bid_id}")
         return self._from_item(item)
@@ -82,42 +76,27 @@ class HistoryRepository:
         limit: int = 50,
     ) -> Page[HistoryEntry]:
         """Newest first (history ids sort by creation time)."""
-        listing = (
-            "history:" + ",".join(sorted(outcomes or ())) + f":{settled_from_ms}:{settled_to_ms}"
-        )
         request: dict[str, Any] = {
-            "TableName": self.table.name,
             "KeyConditionExpression": "userId = :u",
             "ExpressionAttributeValues": {":u": {"S": user_id}},
             "ScanIndexForward": False,
             "Limit": limit,
         }
         filters: list[str] = []
-        names: dict[str, str] = {}
-        values = request["ExpressionAttributeValues"]
         if outcomes:
-            placeholders = [f":o{i}" for i in range(len(outcomes))]
-            filters.append(f"#outcome IN ({', '.join(placeholders)})")
-            names["#outcome"] = "outcome"
-            for placeholder, outcome in zip(placeholders, sorted(outcomes), strict=True):
-                values[placeholder] = {"S": outcome.value}
+            filters.append(is_in("outcome", outcomes, request))
         if settled_from_ms is not None:
             filters.append("settledMs >= :from")
-            values[":from"] = {"N": str(settled_from_ms)}
+            request["ExpressionAttributeValues"][":from"] = {"N": str(settled_from_ms)}
         if settled_to_ms is not None:
             filters.append("settledMs <= :to")
-            values[":to"] = {"N": str(settled_to_ms)}
+            request["ExpressionAttributeValues"][":to"] = {"N": str(settled_to_ms)}
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
-        if names:
-            request["ExpressionAttributeNames"] = names
-        start = decode_cursor(user_id, listing, cursor)
-        if start:
-            request["ExclusiveStartKey"] = start
-        with translated_errors():
-            page = await self.table.client.query(**request)
-        items = [self._from_item(item) for item in page.get("Items", [])]
-        return Page(items, encode_cursor(user_id, listing, page.get("LastEvaluatedKey")))
+        listing = (
+            "history:" + ",".join(sorted(outcomes or ())) + f":{settled_from_ms}:{settled_to_ms}"
+        )
+        return await self.table.page(user_id, listing, cursor, self._from_item, **request)
 
     async def delete_all_for_user(self, user_id: str) -> int:
         return len(await self.table.delete_partition(user_id, "historyId"))

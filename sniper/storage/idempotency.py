@@ -14,23 +14,11 @@ from typing import Any
 import msgspec
 
 from sniper.domain.errors import Conflict
+from sniper.services.ports.stores import IdempotencyRecord, StoredAnswer
 from sniper.storage.side_records import side_key
 from sniper.storage.table import DynamoTable, translated_errors
 
 KEY_KIND = "idempotency"
-
-
-class StoredAnswer(msgspec.Struct, frozen=True, kw_only=True):
-    status: int
-    body: str
-    headers: dict[str, str]
-
-
-class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
-    fingerprint: str
-    lease_until_ms: int
-    expires_s: int
-    answer: StoredAnswer | None = None
 
 
 _encode_answer = msgspec.json.Encoder().encode
@@ -39,6 +27,15 @@ _decode_answer = msgspec.json.Decoder(StoredAnswer).decode
 
 def _key(user_id: str, key: str) -> dict[str, Any]:
     return {"userId": {"S": user_id}, "bidId": {"S": side_key(KEY_KIND, key)}}
+
+
+def _held_by(token: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The condition of a change only the request that claimed the key may make."""
+    return {
+        "ConditionExpression": "#token = :token",
+        "ExpressionAttributeNames": {"#token": "token"},
+        "ExpressionAttributeValues": {":token": {"S": token}, **(values or {})},
+    }
 
 
 def _record(item: dict[str, Any]) -> IdempotencyRecord:
@@ -71,8 +68,7 @@ class IdempotencyRecords:
             "attribute_not_exists(bidId) OR #ttl < :now_s OR "
             "(fingerprint = :fp AND attribute_not_exists(answer) AND leaseUntilMs < :now_ms)"
         )
-        item = {
-            **_key(user_id, key),
+        attributes = {
             "fingerprint": {"S": fingerprint},
             "token": {"S": token},
             "leaseUntilMs": {"N": str(lease_until_ms)},
@@ -83,26 +79,13 @@ class IdempotencyRecords:
             ":now_ms": {"N": str(now_ms)},
             ":fp": {"S": fingerprint},
         }
-        for _ in range(3):
-            held = await self.table.put_unless_held(
-                item, condition, names={"#ttl": "ttl"}, values=values
-            )
-            if held is None:
-                return None
-            if held:
-                return _record(held)
-            # Refused, yet nothing came back: read what stands there now (gone: try again).
-            standing = await self.get(user_id, key)
-            if standing is not None:
-                return standing
-        raise Conflict("the Idempotency-Key's record kept changing; try again")
+        held = await self.table.claim(
+            _key(user_id, key), attributes, condition, names={"#ttl": "ttl"}, values=values
+        )
+        return _record(held) if held else None
 
     async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key=_key(user_id, key), ConsistentRead=True
-            )
-        item = result.get("Item")
+        item = await self.table.get_item(_key(user_id, key))
         return _record(item) if item else None
 
     async def finish(self, user_id: str, key: str, token: str, answer: StoredAnswer) -> bool:
@@ -113,12 +96,7 @@ class IdempotencyRecords:
                     TableName=self.table.name,
                     Key=_key(user_id, key),
                     UpdateExpression="SET answer = :answer",
-                    ConditionExpression="#token = :token",
-                    ExpressionAttributeNames={"#token": "token"},
-                    ExpressionAttributeValues={
-                        ":answer": {"S": _encode_answer(answer).decode()},
-                        ":token": {"S": token},
-                    },
+                    **_held_by(token, {":answer": {"S": _encode_answer(answer).decode()}}),
                 )
         except Conflict:
             return False
@@ -131,9 +109,7 @@ class IdempotencyRecords:
                 await self.table.client.delete_item(
                     TableName=self.table.name,
                     Key=_key(user_id, key),
-                    ConditionExpression="#token = :token",
-                    ExpressionAttributeNames={"#token": "token"},
-                    ExpressionAttributeValues={":token": {"S": token}},
+                    **_held_by(token),
                 )
         except Conflict:
             return  # another request took it over: its record is not ours to drop

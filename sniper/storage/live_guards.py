@@ -13,18 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
-from sniper.domain.errors import Conflict
+from sniper.services.ports.stores import Guard
 from sniper.storage.side_records import side_key
 from sniper.storage.table import DynamoTable, translated_errors
 
 GUARD_KIND = "live"
-
-
-class Guard(msgspec.Struct, frozen=True, kw_only=True):
-    holder_bid_id: str
-    claimed_ms: int
 
 
 def _key(user_id: str, item_id: str) -> dict[str, dict[str, str]]:
@@ -52,32 +45,18 @@ class LiveGuards:
         if replacing is not None:
             condition += " OR holderBidId = :seen"
             values[":seen"] = {"S": replacing.holder_bid_id}
-        item = {
-            **_key(user_id, item_id),
+        attributes = {
             "holderBidId": {"S": bid_id},
             "claimedMs": {"N": str(now_ms)},
             "ttl": {"N": str(expires_s)},
         }
-        for _ in range(3):
-            held = await self.table.put_unless_held(
-                item, condition, names={"#ttl": "ttl"}, values=values
-            )
-            if held is None:
-                return None
-            if held:
-                return _guard(held)
-            # Refused, yet nothing came back: read what stands there now (gone: try again).
-            standing = await self.get(user_id, item_id)
-            if standing is not None:
-                return standing
-        raise Conflict("the item's guard kept changing; try again")
+        held = await self.table.claim(
+            _key(user_id, item_id), attributes, condition, names={"#ttl": "ttl"}, values=values
+        )
+        return _guard(held) if held else None
 
     async def get(self, user_id: str, item_id: str) -> Guard | None:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key=_key(user_id, item_id), ConsistentRead=True
-            )
-        item = result.get("Item")
+        item = await self.table.get_item(_key(user_id, item_id))
         return _guard(item) if item else None
 
     async def release(self, user_id: str, item_id: str, bid_id: str) -> None:

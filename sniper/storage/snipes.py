@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.domain.errors import Conflict, NotFound
+from sniper.domain.errors import NotFound
 from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.services.ports.stores import Page, StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
-from sniper.storage.cursor import decode_cursor, encode_cursor
 from sniper.storage.side_records import is_snipe_key
-from sniper.storage.table import DynamoTable, Page, translated_errors
+from sniper.storage.table import DynamoTable, is_in, translated_errors
 
 # Settled snipes stay listable for a while, then DynamoDB's TTL removes them (history remains).
 SNIPE_RETENTION_SECONDS = 90 * 24 * 3600
@@ -58,18 +58,14 @@ class SnipesRepository:
         """The caller's snipe, or None. A side record's key (see side_records) is no snipe's."""
         if not is_snipe_key(bid_id):
             return None
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key=_key(user_id, bid_id), ConsistentRead=True
-            )
-        item = result.get("Item")
+        item = await self.table.get_item(_key(user_id, bid_id))
         return _from_item(item) if item is not None else None
 
     async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
-        """Write the next version; if anyone else wrote since `expected_version`, Conflict."""
+        """Write the next version; if anyone else wrote since `expected_version`, StaleWrite."""
         if snipe.version != expected_version + 1:
-            raise Conflict("a saved snipe must be exactly one version ahead")
-        with translated_errors("the snipe changed meanwhile"):
+            raise ValueError("a saved snipe must be exactly one version ahead")
+        with translated_errors("the snipe changed meanwhile", StaleWrite):
             await self.table.client.put_item(
                 TableName=self.table.name,
                 Item=_to_item(snipe),
@@ -88,27 +84,16 @@ class SnipesRepository:
         limit: int = 50,
     ) -> Page[Snipe]:
         """The caller's snipes by auction end, soonest first."""
-        listing = "bids:" + ",".join(sorted(statuses or ()))
         request: dict[str, Any] = {
-            "TableName": self.table.name,
             "IndexName": "byAuctionEnd",
             "KeyConditionExpression": "userId = :u",
             "ExpressionAttributeValues": {":u": {"S": user_id}},
             "Limit": limit,
         }
         if statuses:
-            names = [f":s{i}" for i in range(len(statuses))]
-            request["FilterExpression"] = f"#st IN ({', '.join(names)})"
-            request["ExpressionAttributeNames"] = {"#st": "status"}
-            for name, status in zip(names, sorted(statuses), strict=True):
-                request["ExpressionAttributeValues"][name] = {"S": status.value}
-        start = decode_cursor(user_id, listing, cursor)
-        if start:
-            request["ExclusiveStartKey"] = start
-        with translated_errors():
-            page = await self.table.client.query(**request)
-        items = [_from_item(item) for item in page.get("Items", [])]
-        return Page(items, encode_cursor(user_id, listing, page.get("LastEvaluatedKey")))
+            request["FilterExpression"] = is_in("status", statuses, request)
+        listing = "bids:" + ",".join(sorted(statuses or ()))
+        return await self.table.page(user_id, listing, cursor, _from_item, **request)
 
     async def all_for_user(self, user_id: str) -> list[Snipe]:
         return [

@@ -1,50 +1,68 @@
-"""What every repository shares: a DynamoDB client, a table name, and one error translation."""
+"""What every repository shares: a DynamoDB client, a table name, one error translation, and the
+few request shapes they all make (a read by key, a page of a partition, a claim)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sniper.domain.errors import Conflict, UpstreamUnavailable
+from sniper.services.ports.stores import Page
 from sniper.storage.codec import Item
+from sniper.storage.cursor import cursor_for, start_key
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 
 T = TypeVar("T")
-
-
-class Page(Generic[T]):
-    """One page of a listing and the cursor for the next (None on the last page)."""
-
-    __slots__ = ("items", "next_cursor")
-
-    def __init__(self, items: list[T], next_cursor: str | None) -> None:
-        self.items = items
-        self.next_cursor = next_cursor
+_CLAIM_ATTEMPTS = 3
 
 
 @contextmanager
-def translated_errors(conflict_message: str = "the item changed meanwhile") -> Iterator[None]:
+def translated_errors(
+    conflict_message: str = "the item changed meanwhile", conflict: type[Conflict] = Conflict
+) -> Iterator[None]:
+    """botocore's failures as domain errors: a refused condition is `conflict`."""
     try:
         yield
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
-            raise Conflict(conflict_message) from None
+            raise conflict(conflict_message) from None
         raise UpstreamUnavailable(f"DynamoDB refused the request ({code})") from exc
     except BotoCoreError as exc:
         raise UpstreamUnavailable("DynamoDB is unreachable") from exc
+
+
+def is_in(attribute: str, values: Iterable[str], request: dict[str, Any]) -> str:
+    """A filter `attribute IN (...)` for a query `request`, its names and values added to it."""
+    names = request.setdefault("ExpressionAttributeNames", {})
+    bound = request.setdefault("ExpressionAttributeValues", {})
+    name = f"#{attribute}"
+    names[name] = attribute
+    placeholders = []
+    for index, value in enumerate(sorted(values)):
+        placeholder = f":{attribute}{index}"
+        bound[placeholder] = {"S": value}
+        placeholders.append(placeholder)
+    return f"{name} IN ({', '.join(placeholders)})"
 
 
 class DynamoTable:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self.client = client
         self.name = table_name
+
+    async def get_item(self, key: Item) -> Item | None:
+        """The item at `key` (a consistent read), or None."""
+        with translated_errors():
+            result = await self.client.get_item(TableName=self.name, Key=key, ConsistentRead=True)
+        item = result.get("Item")
+        return dict(item) if item else None
 
     async def query_all(self, **request: Any) -> AsyncIterator[Item]:
         request["TableName"] = self.name
@@ -56,6 +74,25 @@ class DynamoTable:
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    async def page(
+        self,
+        user_id: str,
+        listing: str,
+        cursor: str | None,
+        decode: Callable[[Item], T],
+        **request: Any,
+    ) -> Page[T]:
+        """One query of the caller's partition, resumed from `cursor` (bound to the caller and to
+        `listing`, which names the query's filters)."""
+        request["TableName"] = self.name
+        start = start_key(user_id, listing, cursor)
+        if start:
+            request["ExclusiveStartKey"] = start
+        with translated_errors():
+            page = await self.client.query(**request)
+        items = [decode(item) for item in page.get("Items", [])]
+        return Page(items, cursor_for(user_id, listing, page.get("LastEvaluatedKey")))
 
     async def put_unless_held(
         self,
@@ -86,6 +123,29 @@ class DynamoTable:
                 held: Any = exc.response.get("Item")  # ALL_OLD: what stood in the way
                 return dict(held or {})
         return None
+
+    async def claim(
+        self,
+        key: Item,
+        attributes: Item,
+        condition: str,
+        *,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Item | None:
+        """Put the record at `key` if `condition` holds: None when claimed, else the record that
+        holds it. A refusal that returned nothing (the holder went meanwhile) reads what stands
+        there now, and tries again if nothing does."""
+        for _ in range(_CLAIM_ATTEMPTS):
+            held = await self.put_unless_held(
+                {**key, **attributes}, condition, names=names, values=values
+            )
+            if held is None:
+                return None
+            standing = held or await self.get_item(key)
+            if standing:
+                return standing
+        raise Conflict("the record kept changing hands; try again")
 
     async def delete_partition(self, user_id: str, sort_key: str) -> list[str]:
         """Delete every item of the caller's partition; returns their sort keys."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sniper.domain.errors import Conflict, NotFound
+from sniper.domain.errors import NotFound
 from sniper.domain.user import User
+from sniper.services.ports.stores import StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.table import DynamoTable, translated_errors
 
@@ -29,11 +30,7 @@ class UsersRepository:
         self.table = table
 
     async def get(self, user_id: str) -> User | None:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key={"userId": {"S": user_id}}, ConsistentRead=True
-            )
-        item = result.get("Item")
+        item = await self.table.get_item({"userId": {"S": user_id}})
         return _from_item(item) if item else None
 
     async def require(self, user_id: str) -> User:
@@ -55,8 +52,8 @@ class UsersRepository:
     async def save(self, user: User, *, expected_version: int) -> User:
         """Replace the profile if nobody changed it since `expected_version`."""
         if user.version != expected_version + 1:
-            raise Conflict("a saved user must be exactly one version ahead")
-        with translated_errors("the profile changed meanwhile; read it again"):
+            raise ValueError("a saved user must be exactly one version ahead")
+        with translated_errors("the profile changed meanwhile; read it again", StaleWrite):
             await self.table.client.put_item(
                 TableName=self.table.name,
                 Item=_to_item(user),

@@ -21,7 +21,7 @@ from sniper.api.requests import BidsQuery, CreateBidRequest, UpdateBidRequest
 from sniper.api.views import BidPage, BidView
 from sniper.domain.snipe import BidGroup
 from sniper.metrics import SniperMetrics
-from sniper.services.snipe_book import AlreadySniped, NewSnipe, SnipeBook
+from sniper.services.snipes import AlreadySniped, NewSnipe, Snipes
 
 TAG = "bids"
 CREATE = Operation(
@@ -81,7 +81,7 @@ OPERATIONS = (CREATE, LIST, GET, UPDATE, CANCEL)
 
 
 def build_router(
-    book: SnipeBook, idempotent: IdempotentRequests, metrics: SniperMetrics | None = None
+    snipes: Snipes, idempotent: IdempotentRequests, metrics: SniperMetrics
 ) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
@@ -100,7 +100,7 @@ def build_router(
 
     async def create_snipe(user_id: str, request: CreateBidRequest) -> Response[str]:
         try:
-            snipe = await book.create(
+            snipe = await snipes.create(
                 user_id,
                 NewSnipe(
                     item_id=request.item_id,
@@ -114,11 +114,10 @@ def build_router(
                 ),
             )
         except AlreadySniped:
-            if metrics is not None:
-                metrics.duplicate_refused()
+            metrics.duplicate_refused()
             raise
         return json_response(
-            BidView.of(snipe, book.timing),
+            BidView.of(snipe, snipes.timing),
             status=201,
             headers={"Location": f"/bids/{snipe.bid_id}"},
         )
@@ -128,7 +127,7 @@ def build_router(
         event = table.current_event
         caller = caller_of(event)
         query = decode_query(event.get("queryStringParameters"), BidsQuery)
-        page = await book.list(
+        page = await snipes.list(
             caller.user_id,
             statuses=statuses(query.status, field="status"),
             cursor=query.cursor,
@@ -136,14 +135,15 @@ def build_router(
         )
         return json_response(
             BidPage(
-                items=[BidView.of(s, book.timing) for s in page.items], next_cursor=page.next_cursor
+                items=[BidView.of(s, snipes.timing) for s in page.items],
+                next_cursor=page.next_cursor,
             )
         )
 
     @table.bind(GET)
     async def get_bid(bidId: str) -> Response[str]:  # the path parameter's name
         caller = caller_of(table.current_event)
-        return json_response(BidView.of(await book.get(caller.user_id, bidId), book.timing))
+        return json_response(BidView.of(await snipes.get(caller.user_id, bidId), snipes.timing))
 
     @table.bind(UPDATE)
     async def update_bid(bidId: str) -> Response[str]:
@@ -155,14 +155,14 @@ def build_router(
             if change.max_bid
             else None
         )
-        snipe = await book.change(
+        snipe = await snipes.change(
             caller.user_id, bidId, max_bid=max_bid, offset_seconds=change.offset_seconds
         )
-        return json_response(BidView.of(snipe, book.timing))
+        return json_response(BidView.of(snipe, snipes.timing))
 
     @table.bind(CANCEL)
     async def cancel_bid(bidId: str) -> Response[str]:
         caller = caller_of(table.current_event)
-        return json_response(BidView.of(await book.cancel(caller.user_id, bidId), book.timing))
+        return json_response(BidView.of(await snipes.cancel(caller.user_id, bidId), snipes.timing))
 
     return table.router()

@@ -159,11 +159,16 @@ async def test_a_failure_on_our_side_frees_the_key_for_a_retry(
 
 
 class Clock:
+    """Wall time that moves only when the test moves it (`now`, epoch ms); waits are real."""
+
     def __init__(self) -> None:
         self.now = 1_800_000_000_000
 
-    def __call__(self) -> int:
-        return self.now
+    def now_ns(self) -> int:
+        return self.now * 1_000_000
+
+    async def sleep(self, seconds: float, /) -> None:
+        await asyncio.sleep(seconds)
 
 
 @pytest.fixture
@@ -172,7 +177,7 @@ def records(local_aws: LocalAws, snipes_repo: SnipesRepository) -> IdempotencyRe
 
 
 def _requests(records: IdempotencyRecords, clock: Clock, **options: Any) -> IdempotentRequests:
-    return IdempotentRequests(records, correlation_id=lambda: "cid", clock_ms=clock, **options)
+    return IdempotentRequests(records, correlation_id=lambda: "cid", clock=clock, **options)
 
 
 def _answer(text: str, status: int = 201) -> Callable[[], Awaitable[Response[str]]]:

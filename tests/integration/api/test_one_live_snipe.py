@@ -27,7 +27,7 @@ from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.handlers import bid_management
 from sniper.runtime import App
-from sniper.services.snipe_book import ABANDONED_AFTER_MS, NewSnipe, SnipeBook
+from sniper.services.snipes import ABANDONED_AFTER_MS, NewSnipe, Snipes
 from sniper.storage.live_guards import GUARD_KIND, LiveGuards
 from sniper.storage.side_records import side_key
 from sniper.storage.snipes import SnipesRepository
@@ -271,16 +271,16 @@ async def test_a_failed_write_frees_the_item_only_if_the_snipe_is_not_there(
     )
     ebay = EbayClient(endpoints_for("local", ebay_sim.url), credentials, EbayHttp())
     try:
-        book = SnipeBook(
+        snipes = Snipes(
             users=users_repo,
-            snipes=FailingWrites(snipes_repo.table, lands=lands),
+            store=FailingWrites(snipes_repo.table, lands=lands),
             guards=guards,
             browse=ebay.browse,
             scheduler=None,  # type: ignore[arg-type]  # never reached: the write fails first
         )
         request = NewSnipe(item_id=auction["itemId"], max_bid=Money.parse("30.00", "USD"))
         with pytest.raises(UpstreamUnavailable):
-            await book.create(linked, request)
+            await snipes.create(linked, request)
     finally:
         await ebay.close()
 

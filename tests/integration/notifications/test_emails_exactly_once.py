@@ -7,6 +7,9 @@ past the in-flight window instead of waiting 30 s for it: Lambda's retry comes a
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from sniper.aws_clients import AwsClients
@@ -17,20 +20,27 @@ from sniper.domain.user import NotificationChoices, Preferences
 from sniper.events import SnipeOutcome, from_mapping
 from sniper.notifications.notifier import IN_FLIGHT_MS, Delivery, Notifier, SendInFlight
 from sniper.notifications.postmark import PostmarkMailer
+from sniper.services.ports.stores import NoticeState
 from sniper.storage.history import HistoryRepository
-from sniper.storage.notices import NoticesRepository, NoticeState
+from sniper.storage.notices import NoticesRepository
+from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
 from sniper.storage.users import UsersRepository
-from tests.factories import make_user, now_ms
+from tests.factories import make_user
 from tests.integration.notifications.test_notification_handler import outcome_event
 
 
 class MovableClock:
+    """The wall clock, moved on by `offset_ms` when the test says so."""
+
     def __init__(self) -> None:
         self.offset_ms = 0
 
-    def __call__(self) -> int:
-        return now_ms() + self.offset_ms
+    def now_ns(self) -> int:
+        return time.time_ns() + self.offset_ms * 1_000_000
+
+    async def sleep(self, seconds: float, /) -> None:
+        await asyncio.sleep(seconds)
 
 
 @pytest.fixture
@@ -49,9 +59,10 @@ async def notifier_parts(
         # A client timeout shorter than the sink's injected delay: the answer is lost.
         PostmarkMailer(token, sender="sniper@example.com", base_url=postmark_sink.url,
                        timeout_s=0.5),
+        snipes=SnipesRepository(DynamoTable(dynamodb, mail_aws.refs["BidsTable"])),
         notices=notices,
         history=HistoryRepository(DynamoTable(dynamodb, mail_aws.refs["BidHistoryTable"])),
-        clock_ms=clock,
+        clock=clock,
     )  # fmt: skip
     return notifier, clock, notices
 
