@@ -222,7 +222,7 @@ async def test_a_guard_names_one_holder_until_it_expires_or_is_replaced(stores: 
 
 async def test_an_idempotency_key_is_held_by_its_claimer(stores: Stores) -> None:
     now = now_ms()
-    claim = {
+    claim: dict[str, Any] = {
         "fingerprint": "fp",
         "now_ms": now,
         "lease_until_ms": now + 1000,
