@@ -28,13 +28,14 @@ import hashlib
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import msgspec
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Request, Response
 
 from sniper.api.decoding import header
 from sniper.api.errors import response_for, status_for
+from sniper.api.inputs import raw_event
 from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import (
     BusinessRuleViolation,
@@ -84,6 +85,14 @@ def idempotency_key(event: Mapping[str, Any]) -> str | None:
             field=KEY_HEADER,
         )
     return key
+
+
+def key_of(request: Request) -> str | None:
+    return idempotency_key(raw_event(request))
+
+
+# The request's Idempotency-Key, read before the route runs (see sniper.api.inputs).
+IdempotencyKey = Annotated[str | None, Depends(key_of)]
 
 
 def request_fingerprint(operation_id: str, request: msgspec.Struct) -> str:

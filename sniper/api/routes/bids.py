@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_query, json_body, to_money
+from sniper.api.decoding import to_money
 from sniper.api.filters import statuses
 from sniper.api.idempotency import (
     KEY_HEADER,
     KEY_MAX_LENGTH,
     KEY_PATTERN,
+    IdempotencyKey,
     IdempotentRequests,
-    idempotency_key,
     request_fingerprint,
 )
-from sniper.api.identity import caller_of
+from sniper.api.inputs import SignedIn, body, query
 from sniper.api.operations import HeaderParameter, Operation, RouteTable, json_response
 from sniper.api.requests import BidsQuery, CreateBidRequest, UpdateBidRequest
 from sniper.api.views import BidPage, BidView
@@ -79,6 +81,10 @@ CANCEL = Operation(
 
 OPERATIONS = (CREATE, LIST, GET, UPDATE, CANCEL)
 
+NewBid = Annotated[CreateBidRequest, Depends(body(CreateBidRequest))]
+BidChange = Annotated[UpdateBidRequest, Depends(body(UpdateBidRequest))]
+BidsFilter = Annotated[BidsQuery, Depends(query(BidsQuery))]
+
 
 def build_router(
     snipes: Snipes, idempotent: IdempotentRequests, metrics: SniperMetrics
@@ -86,11 +92,7 @@ def build_router(
     table = RouteTable(OPERATIONS)
 
     @table.bind(CREATE)
-    async def create() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        key = idempotency_key(event)
-        request = json_body(event, CreateBidRequest)
+    async def create(caller: SignedIn, key: IdempotencyKey, request: NewBid) -> Response[str]:
         if key is None:
             return await create_snipe(caller.user_id, request)
         fingerprint = request_fingerprint(CREATE.operation_id, request)
@@ -123,15 +125,12 @@ def build_router(
         )
 
     @table.bind(LIST)
-    async def list_bids() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        query = decode_query(event.get("queryStringParameters"), BidsQuery)
+    async def list_bids(caller: SignedIn, filters: BidsFilter) -> Response[str]:
         page = await snipes.list(
             caller.user_id,
-            statuses=statuses(query.status, field="status"),
-            cursor=query.cursor,
-            limit=query.limit,
+            statuses=statuses(filters.status, field="status"),
+            cursor=filters.cursor,
+            limit=filters.limit,
         )
         return json_response(
             BidPage(
@@ -141,15 +140,11 @@ def build_router(
         )
 
     @table.bind(GET)
-    async def get_bid(bidId: str) -> Response[str]:  # the path parameter's name
-        caller = caller_of(table.current_event)
+    async def get_bid(bidId: str, caller: SignedIn) -> Response[str]:  # the path's name
         return json_response(BidView.of(await snipes.get(caller.user_id, bidId), snipes.timing))
 
     @table.bind(UPDATE)
-    async def update_bid(bidId: str) -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        change = json_body(event, UpdateBidRequest)
+    async def update_bid(bidId: str, caller: SignedIn, change: BidChange) -> Response[str]:
         max_bid = (
             to_money(change.max_bid.value, change.max_bid.currency, field="maxBid")
             if change.max_bid
@@ -161,8 +156,7 @@ def build_router(
         return json_response(BidView.of(snipe, snipes.timing))
 
     @table.bind(CANCEL)
-    async def cancel_bid(bidId: str) -> Response[str]:
-        caller = caller_of(table.current_event)
+    async def cancel_bid(bidId: str, caller: SignedIn) -> Response[str]:
         return json_response(BidView.of(await snipes.cancel(caller.user_id, bidId), snipes.timing))
 
     return table.router()
