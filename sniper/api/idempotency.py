@@ -28,6 +28,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import KW_ONLY, dataclass
 from typing import Annotated, Any, Final
 
 import msgspec
@@ -104,21 +105,14 @@ def request_fingerprint(operation_id: str, request: msgspec.Struct) -> str:
 Run = Callable[[], Awaitable[Response[str]]]
 
 
+@dataclass(frozen=True)
 class IdempotentRequests:
-    def __init__(
-        self,
-        records: IdempotencyStore,
-        *,
-        correlation_id: Callable[[], str | None],
-        clock: Clock = SYSTEM_CLOCK,
-        wait_ms: int = WAIT_MS,
-        lease_ms: int = LEASE_MS,
-    ) -> None:
-        self.records = records
-        self.correlation_id = correlation_id
-        self.clock = clock
-        self.wait_ms = wait_ms
-        self.lease_ms = lease_ms
+    records: IdempotencyStore
+    _: KW_ONLY
+    correlation_id: Callable[[], str | None]
+    clock: Clock = SYSTEM_CLOCK
+    wait_ms: int = WAIT_MS
+    lease_ms: int = LEASE_MS
 
     async def answer(self, user_id: str, key: str, fingerprint: str, run: Run) -> Response[str]:
         """`run()`'s answer for the first request with `key`; the stored one for the rest."""
@@ -126,15 +120,12 @@ class IdempotentRequests:
         while True:
             token = secrets.token_hex(16)
             now = now_ms(self.clock)
-            record = await self.records.claim(
-                user_id,
-                key,
+            claim = IdempotencyRecord(
                 fingerprint=fingerprint,
-                token=token,
-                now_ms=now,
                 lease_until_ms=now + self.lease_ms,
                 expires_s=now // 1000 + RETENTION_S,
             )
+            record = await self.records.claim(user_id, key, claim, token=token, now_ms=now)
             if record is None:
                 return await self._run(user_id, key, token, run)
             stored = await self._await_answer(user_id, key, fingerprint, record, deadline)

@@ -17,6 +17,7 @@ import enum
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
@@ -75,23 +76,15 @@ class SendInFlight(UpstreamUnavailable):
     """Another invocation claimed this email moments ago: let Lambda retry this one later."""
 
 
+@dataclass(frozen=True)
 class Notifier:
-    def __init__(
-        self,
-        users: UserStore,
-        mailer: Mailer,
-        *,
-        snipes: SnipeStore,
-        notices: NoticeStore,
-        history: HistoryStore,
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> None:
-        self.users = users
-        self.mailer = mailer
-        self.snipes = snipes
-        self.notices = notices
-        self.history = history
-        self.clock = clock
+    users: UserStore
+    mailer: Mailer
+    _: KW_ONLY
+    snipes: SnipeStore
+    notices: NoticeStore
+    history: HistoryStore
+    clock: Clock = SYSTEM_CLOCK
 
     async def notify(self, event: NotifierEvent) -> NotifyResult:
         if choice_for(event) is None:

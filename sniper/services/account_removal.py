@@ -7,6 +7,7 @@ Each step is idempotent, so a retried or repeated removal reports zeros and succ
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -28,21 +29,14 @@ class RemovalReport(msgspec.Struct, frozen=True, kw_only=True):
     schedules_removed: int = 0
 
 
+@dataclass(frozen=True)
 class AccountRemoval:
-    def __init__(
-        self,
-        users: UserStore,
-        snipes: SnipeStore,
-        history: HistoryStore,
-        scheduler: SnipeUnscheduler,
-        *,
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> None:
-        self.users = users
-        self.snipes = snipes
-        self.history = history
-        self.scheduler = scheduler
-        self.clock = clock
+    users: UserStore
+    snipes: SnipeStore
+    history: HistoryStore
+    scheduler: SnipeUnscheduler
+    _: KW_ONLY
+    clock: Clock = SYSTEM_CLOCK
 
     async def remove_account(self, user_id: str) -> RemovalReport:
         user = await self.users.get(user_id)

@@ -10,6 +10,7 @@ through. getBidding only reads: nothing is bid, nothing changes on eBay.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import SniperError
@@ -25,19 +26,12 @@ PROBE_MARKETPLACE = "EBAY_US"
 _WATCHED = 25
 
 
+@dataclass(frozen=True, kw_only=True)
 class BiddingAccessProbe:
-    def __init__(
-        self,
-        *,
-        watch_list: WatchListReader,
-        offer: BiddingReader,
-        clock: Clock = SYSTEM_CLOCK,
-        marketplace_id: str = PROBE_MARKETPLACE,
-    ) -> None:
-        self.watch_list = watch_list
-        self.offer = offer
-        self.clock = clock
-        self.marketplace_id = marketplace_id
+    watch_list: WatchListReader
+    offer: BiddingReader
+    clock: Clock = SYSTEM_CLOCK
+    marketplace_id: str = PROBE_MARKETPLACE
 
     async def check(self, access_token: str) -> BiddingCheck:
         """GRANTED or DENIED when eBay said so; UNKNOWN, with the reason, when it could not."""

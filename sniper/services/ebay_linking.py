@@ -7,6 +7,7 @@ the tokens are only held long enough to ask eBay who the user is and to seal the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -47,31 +48,18 @@ class Unlinked(msgspec.Struct, frozen=True, kw_only=True):
     cancelled: list[Snipe]
 
 
+@dataclass(frozen=True, kw_only=True)
 class EbayLinking:
-    def __init__(
-        self,
-        *,
-        users: UserStore,
-        profiles: Profiles,
-        tokens: EbayTokens,
-        oauth: UserAuthorization,
-        identity: IdentityReader,
-        snipes: SnipeStore,
-        scheduler: SnipeUnscheduler,
-        states: Callable[[], Awaitable[OAuthStates]],
-        bidding_probe: BiddingAccessProbe,
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> None:
-        self.users = users
-        self.profiles = profiles
-        self.tokens = tokens
-        self.oauth = oauth
-        self.identity = identity
-        self.snipes = snipes
-        self.scheduler = scheduler
-        self.states = states
-        self.bidding_probe = bidding_probe
-        self.clock = clock
+    users: UserStore
+    profiles: Profiles
+    tokens: EbayTokens
+    oauth: UserAuthorization
+    identity: IdentityReader
+    snipes: SnipeStore
+    scheduler: SnipeUnscheduler
+    states: Callable[[], Awaitable[OAuthStates]]
+    bidding_probe: BiddingAccessProbe
+    clock: Clock = SYSTEM_CLOCK
 
     async def consent(self, caller: Caller) -> Consent:
         state = (await self.states()).issue(caller.user_id)

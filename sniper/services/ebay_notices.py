@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
 import msgspec
@@ -111,11 +112,11 @@ def _verify(key: PublicKey, envelope: _Envelope, body: bytes) -> None:
         raise _refused("it does not match the body") from None
 
 
+@dataclass(frozen=True, kw_only=True)
 class AccountDeletionNotices:
-    def __init__(self, *, keys: PublicKeySource, users: UserStore, removal: AccountRemoval) -> None:
-        self.keys = keys
-        self.users = users
-        self.removal = removal
+    keys: PublicKeySource
+    users: UserStore
+    removal: AccountRemoval
 
     async def verify(self, header: str | None, body: bytes) -> None:
         envelope = _envelope(header)

@@ -8,6 +8,7 @@ later call failing the same way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
@@ -24,19 +25,13 @@ from sniper.services.profiles import change_user
 DEFAULT_MARGIN_MS = 5 * 60 * 1000
 
 
+@dataclass(frozen=True)
 class EbayTokens:
-    def __init__(
-        self,
-        users: UserStore,
-        vault: Vault,
-        oauth: UserAuthorization,
-        *,
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> None:
-        self.users = users
-        self.vault = vault
-        self.oauth = oauth
-        self.clock = clock
+    users: UserStore
+    vault: Vault
+    oauth: UserAuthorization
+    _: KW_ONLY
+    clock: Clock = SYSTEM_CLOCK
 
     async def access_token(self, user_id: str, *, valid_until_ms: int | None = None) -> str:
         """An access token that stays valid until `valid_until_ms` (default: a few minutes)."""

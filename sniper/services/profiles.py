@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
@@ -15,10 +16,11 @@ from sniper.services.optimistic import optimistic_update
 from sniper.services.ports.stores import UserStore
 
 
+@dataclass(frozen=True)
 class Profiles:
-    def __init__(self, users: UserStore, *, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.users = users
-        self.clock = clock
+    users: UserStore
+    _: KW_ONLY
+    clock: Clock = SYSTEM_CLOCK
 
     async def get_or_create(self, caller: Caller) -> User:
         user = await self.users.get(caller.user_id)

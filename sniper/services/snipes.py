@@ -14,6 +14,7 @@ counts as held, and nothing can leave two live snipes behind.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import msgspec
@@ -49,6 +50,7 @@ from sniper.services.ports.stores import (
     Guard,
     LiveGuardStore,
     Page,
+    SnipeListing,
     SnipeStore,
     StaleWrite,
     UserStore,
@@ -109,25 +111,15 @@ class NewSnipe(msgspec.Struct, frozen=True, kw_only=True):
     group: BidGroup | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class Snipes:
-    def __init__(
-        self,
-        *,
-        users: UserStore,
-        store: SnipeStore,
-        guards: LiveGuardStore,
-        browse: ItemReader,
-        scheduler: SnipeScheduler,
-        timing: Timing = instants.DEFAULT,
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> None:
-        self.users = users
-        self.store = store
-        self.guards = guards
-        self.browse = browse
-        self.scheduler = scheduler
-        self.timing = timing
-        self.clock = clock
+    users: UserStore
+    store: SnipeStore
+    guards: LiveGuardStore
+    browse: ItemReader
+    scheduler: SnipeScheduler
+    timing: Timing = instants.DEFAULT
+    clock: Clock = SYSTEM_CLOCK
 
     async def create(self, user_id: str, request: NewSnipe) -> Snipe:
         reference = parse_item_reference(request.item_id)
@@ -185,13 +177,9 @@ class Snipes:
         expires_s = snipe.auction_end_ms // 1000 + GUARD_AFTER_CLOSE_S
         seen: Guard | None = None
         for _ in range(_CLAIM_ATTEMPTS):
+            guard = Guard(holder_bid_id=snipe.bid_id, claimed_ms=now_ms(self.clock))
             held = await self.guards.claim(
-                snipe.user_id,
-                snipe.item_id,
-                snipe.bid_id,
-                now_ms=now_ms(self.clock),
-                expires_s=expires_s,
-                replacing=seen,
+                snipe.user_id, snipe.item_id, guard, expires_s=expires_s, replacing=seen
             )
             if held is None:
                 return
@@ -241,21 +229,8 @@ class Snipes:
         if not instants.accepts_new(item.item_end_ms, offset, now, self.timing):
             raise TooLate("this auction ends too soon to place a snipe", field="itemId")
 
-    async def list(
-        self,
-        user_id: str,
-        *,
-        statuses: frozenset[SnipeStatus] | None,
-        cursor: str | None,
-        limit: int,
-    ) -> Page[Snipe]:
-        return await full_page(
-            lambda after, size: self.store.list_for_user(
-                user_id, statuses=statuses, cursor=after, limit=size
-            ),
-            cursor,
-            limit,
-        )
+    async def list(self, user_id: str, listing: SnipeListing) -> Page[Snipe]:
+        return await full_page(lambda part: self.store.list_for_user(user_id, part), listing)
 
     async def get(self, user_id: str, bid_id: str) -> Snipe:
         return await self.store.get(user_id, bid_id)

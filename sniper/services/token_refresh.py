@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
@@ -32,7 +33,7 @@ from sniper.domain.snipe import SnipeStatus
 from sniper.domain.user import EbayLink, RenewalReason, User
 from sniper.events import LinkNeedsRenewal, NotifierEvent
 from sniper.services.ebay_tokens import EbayTokens
-from sniper.services.ports.stores import SnipeStore, UserStore
+from sniper.services.ports.stores import SnipeListing, SnipeStore, UserStore
 from sniper.services.profiles import change_user
 
 log = logging.getLogger(__name__)
@@ -79,25 +80,16 @@ async def record_renewal_notice(
     return noted is not None
 
 
+@dataclass(frozen=True)
 class TokenRefresh:
-    def __init__(
-        self,
-        users: UserStore,
-        snipes: SnipeStore,
-        tokens: EbayTokens,
-        notify: Notify,
-        *,
-        expiry_threshold_days: int = 7,
-        access_margin_seconds: int = 3600,
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> None:
-        self.users = users
-        self.snipes = snipes
-        self.tokens = tokens
-        self.notify = notify
-        self.expiry_threshold_ms = expiry_threshold_days * DAY_MS
-        self.access_margin_ms = access_margin_seconds * 1000
-        self.clock = clock
+    users: UserStore
+    snipes: SnipeStore
+    tokens: EbayTokens
+    notify: Notify
+    _: KW_ONLY
+    expiry_threshold_days: int = 7
+    access_margin_seconds: int = 3600
+    clock: Clock = SYSTEM_CLOCK
 
     async def run(self) -> RefreshSummary:
         summary = RefreshSummary()
@@ -134,7 +126,7 @@ class TokenRefresh:
                 return {Action.BROKEN}
             return set()
         actions: set[Action] = set()
-        if link.access_expires_ms - now <= self.access_margin_ms:
+        if link.access_expires_ms - now <= self.access_margin_seconds * 1000:
             try:
                 await self.tokens.refresh(user)
             except EbayLinkBroken:
@@ -143,7 +135,7 @@ class TokenRefresh:
                 return {Action.BROKEN}
             actions.add(Action.REFRESHED)
         if (
-            link.refresh_expires_ms - now <= self.expiry_threshold_ms
+            link.refresh_expires_ms - now <= self.expiry_threshold_days * DAY_MS
             and link.renewal_notice is None
         ):
             await self._warn_expiring(user.user_id, link)
@@ -180,16 +172,14 @@ class TokenRefresh:
     ) -> list[str]:
         """The user's SCHEDULED snipes (for an expiring grant: those closing after it lapses)."""
         ids: list[str] = []
-        cursor: str | None = None
+        listing = SnipeListing(statuses=_PENDING, limit=100)
         while True:
-            page = await self.snipes.list_for_user(
-                user_id, statuses=_PENDING, cursor=cursor, limit=100
-            )
+            page = await self.snipes.list_for_user(user_id, listing)
             ids.extend(
                 s.bid_id
                 for s in page.items
                 if closing_after_ms is None or s.auction_end_ms >= closing_after_ms
             )
-            cursor = page.next_cursor
-            if cursor is None:
+            if page.next_cursor is None:
                 return ids
+            listing = msgspec.structs.replace(listing, cursor=page.next_cursor)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import msgspec
@@ -73,23 +74,14 @@ def snipes_by_item(snipes: list[Snipe]) -> dict[str, Snipe]:
     return chosen
 
 
+@dataclass(frozen=True, kw_only=True)
 class Watchlist:
-    def __init__(
-        self,
-        *,
-        users: UserStore,
-        tokens: EbayTokens,
-        trading: WatchListReader,
-        browse: ItemReader,
-        snipes: SnipeStore,
-        clock: Clock = SYSTEM_CLOCK,
-    ) -> None:
-        self.users = users
-        self.tokens = tokens
-        self.trading = trading
-        self.browse = browse
-        self.snipes = snipes
-        self.clock = clock
+    users: UserStore
+    tokens: EbayTokens
+    trading: WatchListReader
+    browse: ItemReader
+    snipes: SnipeStore
+    clock: Clock = SYSTEM_CLOCK
 
     async def page(
         self, user_id: str, *, marketplace_id: str, cursor: str | None, limit: int

@@ -6,15 +6,14 @@ from typing import Any
 
 from sniper.domain.errors import Conflict, NotFound
 from sniper.domain.history import HistoryEntry
-from sniper.domain.snipe import SnipeStatus
-from sniper.services.ports.stores import Page
+from sniper.services.ports.stores import HistoryListing, HistoryStore, Page
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.table import DynamoTable, is_in, translated_errors
 
 DEFAULT_RETENTION_DAYS = 400
 
 
-class HistoryRepository:
+class HistoryRepository(HistoryStore):
     def __init__(self, table: DynamoTable, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
         self.table = table
         self.retention_seconds = retention_days * 24 * 3600
@@ -65,38 +64,28 @@ class HistoryRepository:
             raise NotFound(f"no history for {bid_id}")
         return self._from_item(item)
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        outcomes: frozenset[SnipeStatus] | None = None,
-        settled_from_ms: int | None = None,
-        settled_to_ms: int | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[HistoryEntry]:
+    async def list_for_user(self, user_id: str, listing: HistoryListing) -> Page[HistoryEntry]:
         """Newest first (history ids sort by creation time)."""
         request: dict[str, Any] = {
             "KeyConditionExpression": "userId = :u",
             "ExpressionAttributeValues": {":u": {"S": user_id}},
             "ScanIndexForward": False,
-            "Limit": limit,
+            "Limit": listing.limit,
         }
         filters: list[str] = []
-        if outcomes:
-            filters.append(is_in("outcome", outcomes, request))
-        if settled_from_ms is not None:
+        if listing.outcomes:
+            filters.append(is_in("outcome", listing.outcomes, request))
+        if listing.settled_from_ms is not None:
             filters.append("settledMs >= :from")
-            request["ExpressionAttributeValues"][":from"] = {"N": str(settled_from_ms)}
-        if settled_to_ms is not None:
+            request["ExpressionAttributeValues"][":from"] = {"N": str(listing.settled_from_ms)}
+        if listing.settled_to_ms is not None:
             filters.append("settledMs <= :to")
-            request["ExpressionAttributeValues"][":to"] = {"N": str(settled_to_ms)}
+            request["ExpressionAttributeValues"][":to"] = {"N": str(listing.settled_to_ms)}
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
-        listing = (
-            "history:" + ",".join(sorted(outcomes or ())) + f":{settled_from_ms}:{settled_to_ms}"
+        return await self.table.page(
+            user_id, listing.name, listing.cursor, self._from_item, **request
         )
-        return await self.table.page(user_id, listing, cursor, self._from_item, **request)
 
     async def delete_all_for_user(self, user_id: str) -> int:
         return len(await self.table.delete_partition(user_id, "historyId"))

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from sniper.domain.errors import Conflict
-from sniper.services.ports.stores import IdempotencyRecord, StoredAnswer
+from sniper.services.ports.stores import IdempotencyRecord, IdempotencyStore, StoredAnswer
 from sniper.storage.side_records import side_key
 from sniper.storage.table import DynamoTable, translated_errors
 
@@ -48,36 +48,27 @@ def _record(item: dict[str, Any]) -> IdempotencyRecord:
     )
 
 
-class IdempotencyRecords:
+class IdempotencyRecords(IdempotencyStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
     async def claim(
-        self,
-        user_id: str,
-        key: str,
-        *,
-        fingerprint: str,
-        token: str,
-        now_ms: int,
-        lease_until_ms: int,
-        expires_s: int,
+        self, user_id: str, key: str, record: IdempotencyRecord, *, token: str, now_ms: int
     ) -> IdempotencyRecord | None:
-        """Take the key for this request. None when taken; else the record that holds it."""
         condition = (
             "attribute_not_exists(bidId) OR #ttl < :now_s OR "
             "(fingerprint = :fp AND attribute_not_exists(answer) AND leaseUntilMs < :now_ms)"
         )
         attributes = {
-            "fingerprint": {"S": fingerprint},
+            "fingerprint": {"S": record.fingerprint},
             "token": {"S": token},
-            "leaseUntilMs": {"N": str(lease_until_ms)},
-            "ttl": {"N": str(expires_s)},
+            "leaseUntilMs": {"N": str(record.lease_until_ms)},
+            "ttl": {"N": str(record.expires_s)},
         }
         values = {
             ":now_s": {"N": str(now_ms // 1000)},
             ":now_ms": {"N": str(now_ms)},
-            ":fp": {"S": fingerprint},
+            ":fp": {"S": record.fingerprint},
         }
         held = await self.table.claim(
             _key(user_id, key), attributes, condition, names={"#ttl": "ttl"}, values=values

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sniper.services.ports.stores import Guard
+from sniper.services.ports.stores import Guard, LiveGuardStore
 from sniper.storage.side_records import side_key
 from sniper.storage.table import DynamoTable, translated_errors
 
@@ -24,30 +24,21 @@ def _key(user_id: str, item_id: str) -> dict[str, dict[str, str]]:
     return {"userId": {"S": user_id}, "bidId": {"S": side_key(GUARD_KIND, item_id)}}
 
 
-class LiveGuards:
+class LiveGuards(LiveGuardStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
     async def claim(
-        self,
-        user_id: str,
-        item_id: str,
-        bid_id: str,
-        *,
-        now_ms: int,
-        expires_s: int,
-        replacing: Guard | None = None,
+        self, user_id: str, item_id: str, guard: Guard, *, expires_s: int, replacing: Guard | None
     ) -> Guard | None:
-        """Make `bid_id` the item's holder: if no guard is there (or an expired one), or the
-        guard still names `replacing`'s holder. None when claimed, else the guard in the way."""
         condition = "attribute_not_exists(bidId) OR #ttl < :now"
-        values = {":now": {"N": str(now_ms // 1000)}}
+        values = {":now": {"N": str(guard.claimed_ms // 1000)}}
         if replacing is not None:
             condition += " OR holderBidId = :seen"
             values[":seen"] = {"S": replacing.holder_bid_id}
         attributes = {
-            "holderBidId": {"S": bid_id},
-            "claimedMs": {"N": str(now_ms)},
+            "holderBidId": {"S": guard.holder_bid_id},
+            "claimedMs": {"N": str(guard.claimed_ms)},
             "ttl": {"N": str(expires_s)},
         }
         held = await self.table.claim(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from sniper.domain.errors import Conflict
-from sniper.services.ports.stores import Notice, StaleWrite
+from sniper.services.ports.stores import Notice, NoticeStore, StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.side_records import side_key
 from sniper.storage.table import DynamoTable, translated_errors
@@ -29,7 +29,7 @@ def _sort_key(bid_id: str, outcome: str) -> str:
     return side_key(_KIND, f"{bid_id}#{outcome}")
 
 
-class NoticesRepository:
+class NoticesRepository(NoticeStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 

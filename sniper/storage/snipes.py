@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.domain.errors import NotFound
-from sniper.domain.snipe import Snipe, SnipeStatus
-from sniper.services.ports.stores import Page, StaleWrite
+from sniper.domain.snipe import Snipe
+from sniper.services.ports.stores import Page, SnipeListing, SnipeStore, StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.side_records import is_snipe_key
 from sniper.storage.table import DynamoTable, is_in, translated_errors
@@ -34,7 +33,7 @@ def _key(user_id: str, bid_id: str) -> dict[str, Any]:
     return {"userId": {"S": user_id}, "bidId": {"S": bid_id}}
 
 
-class SnipesRepository:
+class SnipesRepository(SnipeStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
@@ -45,13 +44,6 @@ class SnipesRepository:
                 Item=_to_item(snipe),
                 ConditionExpression="attribute_not_exists(bidId)",
             )
-        return snipe
-
-    async def get(self, user_id: str, bid_id: str) -> Snipe:
-        """The caller's snipe; another user's is simply not found."""
-        snipe = await self.find(user_id, bid_id)
-        if snipe is None:
-            raise NotFound(f"no snipe {bid_id}")
         return snipe
 
     async def find(self, user_id: str, bid_id: str) -> Snipe | None:
@@ -75,25 +67,17 @@ class SnipesRepository:
             )
         return snipe
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        statuses: frozenset[SnipeStatus] | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[Snipe]:
+    async def list_for_user(self, user_id: str, listing: SnipeListing) -> Page[Snipe]:
         """The caller's snipes by auction end, soonest first."""
         request: dict[str, Any] = {
             "IndexName": "byAuctionEnd",
             "KeyConditionExpression": "userId = :u",
             "ExpressionAttributeValues": {":u": {"S": user_id}},
-            "Limit": limit,
+            "Limit": listing.limit,
         }
-        if statuses:
-            request["FilterExpression"] = is_in("status", statuses, request)
-        listing = "bids:" + ",".join(sorted(statuses or ()))
-        return await self.table.page(user_id, listing, cursor, _from_item, **request)
+        if listing.statuses:
+            request["FilterExpression"] = is_in("status", listing.statuses, request)
+        return await self.table.page(user_id, listing.name, listing.cursor, _from_item, **request)
 
     async def all_for_user(self, user_id: str) -> list[Snipe]:
         return [

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sniper.domain.errors import NotFound
 from sniper.domain.user import User
-from sniper.services.ports.stores import StaleWrite
+from sniper.services.ports.stores import StaleWrite, UserStore
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.table import DynamoTable, translated_errors
 
@@ -25,19 +24,13 @@ def _from_item(item: dict[str, Any]) -> User:
     return from_builtins(data, User)
 
 
-class UsersRepository:
+class UsersRepository(UserStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
     async def get(self, user_id: str) -> User | None:
         item = await self.table.get_item({"userId": {"S": user_id}})
         return _from_item(item) if item else None
-
-    async def require(self, user_id: str) -> User:
-        user = await self.get(user_id)
-        if user is None:
-            raise NotFound("no such user")
-        return user
 
     async def create(self, user: User) -> User:
         """Insert a new profile; a profile that already exists is a conflict."""

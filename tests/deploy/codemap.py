@@ -614,7 +614,9 @@ def reached_methods(modules: Iterable[str]) -> set[tuple[str, str]]:
     }
 
     def targets(receiver: str | None, name: str, current: str | None) -> set[tuple[str, str]]:
-        if receiver == "self" and current is not None:
+        if receiver == "self" and current in protocols:
+            candidates = implementations[current]  # a Protocol's own method calls the class's
+        elif receiver == "self" and current is not None:
             candidates = {current}
         elif receiver is not None and receiver in holds:
             candidates = holds[receiver]

@@ -24,15 +24,24 @@ import msgspec
 
 from sniper.domain.errors import Conflict, NotFound
 from sniper.domain.history import HistoryEntry
-from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.domain.snipe import Snipe
 from sniper.domain.user import User
 from sniper.services.ports.stores import (
     Guard,
+    HistoryListing,
+    HistoryStore,
     IdempotencyRecord,
+    IdempotencyStore,
+    LiveGuardStore,
     Notice,
+    NoticeStore,
     Page,
+    SnipeListing,
+    SnipeStore,
+    SpentStateStore,
     StaleWrite,
     StoredAnswer,
+    UserStore,
 )
 from sniper.storage.codec import from_builtins, to_builtins
 from sniper.storage.cursor import cursor_for, start_key
@@ -68,15 +77,13 @@ class _Writes:
 
 def _page(
     user_id: str,
-    listing: str,
-    cursor: str | None,
-    limit: int,
+    listing: SnipeListing | HistoryListing,
     ordered: list[tuple[str, T]],
     keep: Callable[[T], bool],
 ) -> Page[T]:
     """A page as a DynamoDB query with `Limit` and a filter gives one: `ordered` is the index,
     (sort key, item); `limit` of them are read after the cursor's key, then filtered."""
-    start = start_key(user_id, listing, cursor)
+    start, limit = start_key(user_id, listing.name, listing.cursor), listing.limit
     # Strictly after the key it stopped at, whether or not that item is still there.
     after = (
         0
@@ -85,10 +92,11 @@ def _page(
     )
     read = ordered[after : after + limit]
     last = {"userId": {"S": user_id}, "sk": {"S": read[-1][0]}} if len(read) == limit else None
-    return Page([_copy(item) for _, item in read if keep(item)], cursor_for(user_id, listing, last))
+    kept = [_copy(item) for _, item in read if keep(item)]
+    return Page(kept, cursor_for(user_id, listing.name, last))
 
 
-class FakeUserStore(_Writes):
+class FakeUserStore(_Writes, UserStore):
     def __init__(self) -> None:
         super().__init__()
         self.items: dict[str, User] = {}
@@ -96,12 +104,6 @@ class FakeUserStore(_Writes):
     async def get(self, user_id: str) -> User | None:
         user = self.items.get(user_id)
         return _copy(user) if user is not None else None
-
-    async def require(self, user_id: str) -> User:
-        user = await self.get(user_id)
-        if user is None:
-            raise NotFound("no such user")
-        return user
 
     async def create(self, user: User) -> User:
         await self._before_write()
@@ -149,12 +151,18 @@ class FakeBidsTable:
         return {name: item for (k, name), item in self.partition(user_id).items() if k == kind}
 
 
-class FakeSnipeStore(_Writes):
-    KIND = "snipe"
+class _BidsRecords(_Writes):
+    """Records of one kind in the Bids table's partitions."""
+
+    KIND = ""
 
     def __init__(self, table: FakeBidsTable) -> None:
         super().__init__()
         self.table = table
+
+
+class FakeSnipeStore(_BidsRecords, SnipeStore):
+    KIND = "snipe"
 
     def _stored(self, user_id: str) -> dict[str, Snipe]:
         return self.table.of_kind(user_id, self.KIND)
@@ -174,12 +182,6 @@ class FakeSnipeStore(_Writes):
         partition[(self.KIND, snipe.bid_id)] = _copy(snipe)
         return snipe
 
-    async def get(self, user_id: str, bid_id: str) -> Snipe:
-        snipe = await self.find(user_id, bid_id)
-        if snipe is None:
-            raise NotFound(f"no snipe {bid_id}")
-        return snipe
-
     async def find(self, user_id: str, bid_id: str) -> Snipe | None:
         snipe = self._stored(user_id).get(bid_id)
         return _copy(snipe) if snipe is not None else None
@@ -194,23 +196,11 @@ class FakeSnipeStore(_Writes):
         self.table.partition(snipe.user_id)[(self.KIND, snipe.bid_id)] = _copy(snipe)
         return snipe
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        statuses: frozenset[SnipeStatus] | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[Snipe]:
-        listing = f"bids:{sorted(statuses or ())}"
-        return _page(
-            user_id,
-            listing,
-            cursor,
-            limit,
-            self._by_auction_end(user_id),
-            lambda s: not statuses or s.status in statuses,
-        )
+    async def list_for_user(self, user_id: str, listing: SnipeListing) -> Page[Snipe]:
+        def keep(snipe: Snipe) -> bool:
+            return not listing.statuses or snipe.status in listing.statuses
+
+        return _page(user_id, listing, self._by_auction_end(user_id), keep)
 
     async def all_for_user(self, user_id: str) -> list[Snipe]:
         return [_copy(s) for _, s in self._by_auction_end(user_id)]
@@ -231,39 +221,20 @@ class FakeSnipeStore(_Writes):
         return sum(1 for kind, _ in partition if kind == self.KIND)
 
 
-class FakeLiveGuardStore(_Writes):
+class FakeLiveGuardStore(_BidsRecords, LiveGuardStore):
     KIND = "live"
 
-    def __init__(self, table: FakeBidsTable) -> None:
-        super().__init__()
-        self.table = table
-
     async def claim(
-        self,
-        user_id: str,
-        item_id: str,
-        bid_id: str,
-        *,
-        now_ms: int,
-        expires_s: int,
-        replacing: Guard | None = None,
+        self, user_id: str, item_id: str, guard: Guard, *, expires_s: int, replacing: Guard | None
     ) -> Guard | None:
         await self._before_write()
         partition = self.table.partition(user_id)
         held: tuple[Guard, int] | None = partition.get((self.KIND, item_id))
-        free = (
-            held is None
-            or held[1] < now_ms // 1000
-            or (replacing is not None and held[0].holder_bid_id == replacing.holder_bid_id)
-        )
-        if not free:
-            assert held is not None
-            return held[0]
-        partition[(self.KIND, item_id)] = (
-            Guard(holder_bid_id=bid_id, claimed_ms=now_ms),
-            expires_s,
-        )
-        return None
+        seen = replacing.holder_bid_id if replacing is not None else None
+        if held is None or held[1] < guard.claimed_ms // 1000 or held[0].holder_bid_id == seen:
+            partition[(self.KIND, item_id)] = (guard, expires_s)
+            return None
+        return held[0]
 
     async def get(self, user_id: str, item_id: str) -> Guard | None:
         held = self.table.partition(user_id).get((self.KIND, item_id))
@@ -278,41 +249,25 @@ class FakeLiveGuardStore(_Writes):
         del partition[(self.KIND, item_id)]
 
 
-class FakeIdempotencyStore(_Writes):
+class FakeIdempotencyStore(_BidsRecords, IdempotencyStore):
     KIND = "idempotency"
 
-    def __init__(self, table: FakeBidsTable) -> None:
-        super().__init__()
-        self.table = table
-
     async def claim(
-        self,
-        user_id: str,
-        key: str,
-        *,
-        fingerprint: str,
-        token: str,
-        now_ms: int,
-        lease_until_ms: int,
-        expires_s: int,
+        self, user_id: str, key: str, record: IdempotencyRecord, *, token: str, now_ms: int
     ) -> IdempotencyRecord | None:
         await self._before_write()
         partition = self.table.partition(user_id)
         held: tuple[IdempotencyRecord, str] | None = partition.get((self.KIND, key))
         if held is not None:
-            record = held[0]
-            expired = record.expires_s < now_ms // 1000
+            expired = held[0].expires_s < now_ms // 1000
             abandoned = (
-                record.fingerprint == fingerprint
-                and record.answer is None
-                and record.lease_until_ms < now_ms
+                held[0].fingerprint == record.fingerprint
+                and held[0].answer is None
+                and held[0].lease_until_ms < now_ms
             )
             if not (expired or abandoned):
-                return _copy(record)
-        record = IdempotencyRecord(
-            fingerprint=fingerprint, lease_until_ms=lease_until_ms, expires_s=expires_s
-        )
-        partition[(self.KIND, key)] = (record, token)
+                return _copy(held[0])
+        partition[(self.KIND, key)] = (_copy(record), token)
         return None
 
     async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
@@ -325,13 +280,7 @@ class FakeIdempotencyStore(_Writes):
         held = partition.get((self.KIND, key))
         if held is None or held[1] != token:
             return False
-        record = IdempotencyRecord(
-            fingerprint=held[0].fingerprint,
-            lease_until_ms=held[0].lease_until_ms,
-            expires_s=held[0].expires_s,
-            answer=_copy(answer),
-        )
-        partition[(self.KIND, key)] = (record, token)
+        partition[(self.KIND, key)] = (msgspec.structs.replace(held[0], answer=answer), token)
         return True
 
     async def release(self, user_id: str, key: str, token: str) -> None:
@@ -342,12 +291,8 @@ class FakeIdempotencyStore(_Writes):
             del partition[(self.KIND, key)]
 
 
-class FakeSpentStateStore(_Writes):
+class FakeSpentStateStore(_BidsRecords, SpentStateStore):
     KIND = "oauth-state"
-
-    def __init__(self, table: FakeBidsTable) -> None:
-        super().__init__()
-        self.table = table
 
     async def spend(self, user_id: str, nonce: str, expires_ms: int) -> bool:
         await self._before_write()
@@ -358,12 +303,8 @@ class FakeSpentStateStore(_Writes):
         return True
 
 
-class FakeNoticeStore(_Writes):
+class FakeNoticeStore(_BidsRecords, NoticeStore):
     KIND = "notice"
-
-    def __init__(self, table: FakeBidsTable) -> None:
-        super().__init__()
-        self.table = table
 
     async def get(self, user_id: str, bid_id: str, outcome: str) -> Notice | None:
         notice = self.table.partition(user_id).get((self.KIND, f"{bid_id}#{outcome}"))
@@ -393,7 +334,7 @@ class FakeNoticeStore(_Writes):
         return updated
 
 
-class FakeHistoryStore(_Writes):
+class FakeHistoryStore(_Writes, HistoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.partitions: dict[str, dict[str, HistoryEntry]] = {}
@@ -418,29 +359,19 @@ class FakeHistoryStore(_Writes):
             raise NotFound(f"no history for {bid_id}")
         return _copy(entry)
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        outcomes: frozenset[SnipeStatus] | None = None,
-        settled_from_ms: int | None = None,
-        settled_to_ms: int | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[HistoryEntry]:
-        listing = f"history:{sorted(outcomes or ())}:{settled_from_ms}:{settled_to_ms}"
-        newest_first = sorted(self.partitions.get(user_id, {}).items(), reverse=True)
-
+    async def list_for_user(self, user_id: str, listing: HistoryListing) -> Page[HistoryEntry]:
         def keep(entry: HistoryEntry) -> bool:
+            after, before = listing.settled_from_ms, listing.settled_to_ms
             return (
-                (not outcomes or entry.outcome in outcomes)
-                and (settled_from_ms is None or entry.settled_ms >= settled_from_ms)
-                and (settled_to_ms is None or entry.settled_ms <= settled_to_ms)
+                (not listing.outcomes or entry.outcome in listing.outcomes)
+                and (after is None or entry.settled_ms >= after)
+                and (before is None or entry.settled_ms <= before)
             )
 
         # Newest first: the index read backwards, so "after" the cursor means an older id.
+        newest_first = sorted(self.partitions.get(user_id, {}).items(), reverse=True)
         keyed = [(_descending(bid_id), entry) for bid_id, entry in newest_first]
-        return _page(user_id, listing, cursor, limit, keyed, keep)
+        return _page(user_id, listing, keyed, keep)
 
     async def delete_all_for_user(self, user_id: str) -> int:
         return len(self.partitions.pop(user_id, {}))

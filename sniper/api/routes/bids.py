@@ -23,6 +23,7 @@ from sniper.api.requests import BidsQuery, CreateBidRequest, UpdateBidRequest
 from sniper.api.views import BidPage, BidView
 from sniper.domain.snipe import BidGroup
 from sniper.metrics import SniperMetrics
+from sniper.services.ports.stores import SnipeListing
 from sniper.services.snipes import AlreadySniped, NewSnipe, Snipes
 
 TAG = "bids"
@@ -126,12 +127,12 @@ def build_router(
 
     @table.bind(LIST)
     async def list_bids(caller: SignedIn, filters: BidsFilter) -> Response[str]:
-        page = await snipes.list(
-            caller.user_id,
+        listing = SnipeListing(
             statuses=statuses(filters.status, field="status"),
             cursor=filters.cursor,
             limit=filters.limit,
         )
+        page = await snipes.list(caller.user_id, listing)
         return json_response(
             BidPage(
                 items=[BidView.of(s, snipes.timing) for s in page.items],

@@ -15,7 +15,7 @@ from sniper.api.views import HistoryPage, HistoryView
 from sniper.domain.errors import InvalidInput
 from sniper.domain.snipe import TERMINAL
 from sniper.services.paging import full_page
-from sniper.services.ports.stores import HistoryStore
+from sniper.services.ports.stores import HistoryListing, HistoryStore
 
 TAG = "history"
 LIST = Operation(
@@ -53,18 +53,14 @@ def build_router(history: HistoryStore) -> APIGatewayHttpRouter:
         settled_to = instant_ms(filters.to, field="to", end_of_day=True)
         if settled_from is not None and settled_to is not None and settled_from > settled_to:
             raise InvalidInput("`from` must not be after `to`", field="from")
-        page = await full_page(
-            lambda after, size: history.list_for_user(
-                caller.user_id,
-                outcomes=outcomes,
-                settled_from_ms=settled_from,
-                settled_to_ms=settled_to,
-                cursor=after,
-                limit=size,
-            ),
-            filters.cursor,
-            filters.limit,
+        listing = HistoryListing(
+            outcomes=outcomes,
+            settled_from_ms=settled_from,
+            settled_to_ms=settled_to,
+            cursor=filters.cursor,
+            limit=filters.limit,
         )
+        page = await full_page(lambda part: history.list_for_user(caller.user_id, part), listing)
         return json_response(
             HistoryPage(items=[HistoryView.of(e) for e in page.items], next_cursor=page.next_cursor)
         )

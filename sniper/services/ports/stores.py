@@ -21,7 +21,7 @@ from typing import Generic, Protocol, TypeVar
 
 import msgspec
 
-from sniper.domain.errors import Conflict
+from sniper.domain.errors import Conflict, NotFound
 from sniper.domain.history import HistoryEntry
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.domain.user import User
@@ -49,7 +49,10 @@ class UserStore(Protocol):
 
     async def require(self, user_id: str) -> User:
         """The user, or NotFound."""
-        ...
+        user = await self.get(user_id)
+        if user is None:
+            raise NotFound("no such user")
+        return user
 
     async def create(self, user: User) -> User:
         """Insert a new profile; Conflict if one exists."""
@@ -70,31 +73,38 @@ class UserStore(Protocol):
         ...
 
 
+class SnipeListing(msgspec.Struct, frozen=True, kw_only=True):
+    """Which of a user's snipes a page shows (soonest close first), and from where."""
+
+    statuses: frozenset[SnipeStatus] | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+    @property
+    def name(self) -> str:
+        """What a cursor is bound to, besides its user: the filter it pages through."""
+        return "bids:" + ",".join(sorted(self.statuses or ()))
+
+
 class SnipeStore(Protocol):
     async def create(self, snipe: Snipe) -> Snipe:
         """Insert a new snipe; Conflict if its id is taken."""
         ...
 
+    async def find(self, user_id: str, bid_id: str) -> Snipe | None: ...
+
     async def get(self, user_id: str, bid_id: str) -> Snipe:
         """The caller's snipe, or NotFound (another user's is simply not found)."""
-        ...
-
-    async def find(self, user_id: str, bid_id: str) -> Snipe | None: ...
+        snipe = await self.find(user_id, bid_id)
+        if snipe is None:
+            raise NotFound(f"no snipe {bid_id}")
+        return snipe
 
     async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
         """Write the next version of an existing snipe if `expected_version` is stored."""
         ...
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        statuses: frozenset[SnipeStatus] | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[Snipe]:
-        """The caller's snipes, soonest close first."""
-        ...
+    async def list_for_user(self, user_id: str, listing: SnipeListing) -> Page[Snipe]: ...
 
     async def all_for_user(self, user_id: str) -> list[Snipe]: ...
 
@@ -109,6 +119,22 @@ class SnipeStore(Protocol):
         ...
 
 
+class HistoryListing(msgspec.Struct, frozen=True, kw_only=True):
+    """Which of a user's settled snipes a page shows (newest first), and from where."""
+
+    outcomes: frozenset[SnipeStatus] | None = None
+    settled_from_ms: int | None = None
+    settled_to_ms: int | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+    @property
+    def name(self) -> str:
+        """What a cursor is bound to, besides its user: the filters it pages through."""
+        outcomes = ",".join(sorted(self.outcomes or ()))
+        return f"history:{outcomes}:{self.settled_from_ms}:{self.settled_to_ms}"
+
+
 class HistoryStore(Protocol):
     async def record(self, entry: HistoryEntry) -> HistoryEntry:
         """Write the entry once; a second record of the snipe returns the first unchanged."""
@@ -120,18 +146,7 @@ class HistoryStore(Protocol):
 
     async def get(self, user_id: str, bid_id: str) -> HistoryEntry: ...
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        outcomes: frozenset[SnipeStatus] | None = None,
-        settled_from_ms: int | None = None,
-        settled_to_ms: int | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[HistoryEntry]:
-        """The caller's entries, newest first."""
-        ...
+    async def list_for_user(self, user_id: str, listing: HistoryListing) -> Page[HistoryEntry]: ...
 
     async def delete_all_for_user(self, user_id: str) -> int: ...
 
@@ -191,17 +206,10 @@ class Guard(msgspec.Struct, frozen=True, kw_only=True):
 
 class LiveGuardStore(Protocol):
     async def claim(
-        self,
-        user_id: str,
-        item_id: str,
-        bid_id: str,
-        *,
-        now_ms: int,
-        expires_s: int,
-        replacing: Guard | None = None,
+        self, user_id: str, item_id: str, guard: Guard, *, expires_s: int, replacing: Guard | None
     ) -> Guard | None:
-        """Make `bid_id` the item's holder where no guard is (or an expired one), or where the
-        guard still names `replacing`'s holder. None when claimed, else the guard in the way."""
+        """Make `guard` the item's where none is (or an expired one), or where the guard still
+        names `replacing`'s holder. None when claimed, else the guard in the way."""
         ...
 
     async def get(self, user_id: str, item_id: str) -> Guard | None: ...
@@ -226,18 +234,11 @@ class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 class IdempotencyStore(Protocol):
     async def claim(
-        self,
-        user_id: str,
-        key: str,
-        *,
-        fingerprint: str,
-        token: str,
-        now_ms: int,
-        lease_until_ms: int,
-        expires_s: int,
+        self, user_id: str, key: str, record: IdempotencyRecord, *, token: str, now_ms: int
     ) -> IdempotencyRecord | None:
-        """Take the key where no record is, or an expired one, or an unanswered one for the same
-        request whose lease ran out. None when taken; else the record that holds it."""
+        """Store `record` for the request holding `token` where no record is, or an expired one,
+        or an unanswered one of the same request whose lease ran out. None when taken; else the
+        record that holds it."""
         ...
 
     async def get(self, user_id: str, key: str) -> IdempotencyRecord | None: ...

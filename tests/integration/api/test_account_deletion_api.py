@@ -19,6 +19,7 @@ from sniper.devstack.local.gateway import LocalGateway, RouteTable
 from sniper.devstack.local.jwt_auth import JwtAuthorizer
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.snipe import SnipeStatus
+from sniper.services.ports.stores import HistoryListing
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
@@ -92,7 +93,7 @@ async def test_a_signed_notice_removes_that_ebay_users_data(
     gone = await users_repo.require(user_id)
     assert gone.ebay_link is None  # eBay's data is gone; our own sign-up profile stays
     assert await snipes_repo.all_for_user(user_id) == []
-    assert (await history_repo.list_for_user(user_id)).items == []
+    assert (await history_repo.list_for_user(user_id, HistoryListing())).items == []
     kept = await users_repo.require(other_user_id)
     assert kept.ebay_link is not None and len(await snipes_repo.all_for_user(other_user_id)) == 1
     assert (

@@ -27,6 +27,7 @@ from sniper.ebay.endpoints import endpoints_for
 from sniper.ebay.http import EbayHttp
 from sniper.handlers import bid_management
 from sniper.runtime import App
+from sniper.services.ports.stores import Guard, SnipeListing
 from sniper.services.snipes import ABANDONED_AFTER_MS, NewSnipe, Snipes
 from sniper.storage.live_guards import GUARD_KIND, LiveGuards
 from sniper.storage.side_records import side_key
@@ -187,7 +188,11 @@ async def test_a_guard_whose_snipe_never_came_is_held_then_freed(
         ghost = new_id(claimed_at)  # a snipe id never written
         assert (
             await guards.claim(
-                linked, auction["itemId"], ghost, now_ms=claimed_at, expires_s=now // 1000 + 3600
+                linked,
+                auction["itemId"],
+                Guard(holder_bid_id=ghost, claimed_ms=claimed_at),
+                expires_s=now // 1000 + 3600,
+                replacing=None,
             )
             is None
         )
@@ -229,7 +234,8 @@ async def test_guards_are_not_snipes_to_any_reader(
         assert answer.status == 404, (method, answer.body)
     assert [s.bid_id for s in await snipes_repo.all_for_user(linked)] == [created.body["bidId"]]
     assert [s.bid_id for s in await snipes_repo.ending_after(linked, 0)] == [created.body["bidId"]]
-    assert (await snipes_repo.list_for_user(linked)).items[0].bid_id == created.body["bidId"]
+    listed = await snipes_repo.list_for_user(linked, SnipeListing())
+    assert listed.items[0].bid_id == created.body["bidId"]
 
     removed = await api.request(USER_MANAGEMENT, "DELETE", "/users/account", user=linked)
     assert removed.status == 200 and removed.body["bidsRemoved"] == 1  # the guard is not counted

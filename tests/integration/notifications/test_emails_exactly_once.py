@@ -8,6 +8,7 @@ past the in-flight window instead of waiting 30 s for it: Lambda's retry comes a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
@@ -130,11 +131,13 @@ async def test_an_email_that_never_left_is_sent_by_the_retry(
     with pytest.raises(UpstreamUnavailable):
         await notifier.notify(_event(user.user_id, "bid-never-left"))
     await postmark_sink.start()
-    notifier.mailer = PostmarkMailer(  # the sink is back on a new port
+    # The sink is back on a new port: the retry runs in a container that knows it.
+    mailer = PostmarkMailer(
         notifier.mailer._server_token,  # type: ignore[attr-defined]
         sender="sniper@example.com",
         base_url=postmark_sink.url,
     )
+    notifier = dataclasses.replace(notifier, mailer=mailer)
     clock.offset_ms = IN_FLIGHT_MS + 1
     retried = await notifier.notify(_event(user.user_id, "bid-never-left"))
     assert retried.delivery == Delivery.SENT

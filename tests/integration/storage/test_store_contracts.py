@@ -16,13 +16,17 @@ from sniper.domain.errors import Conflict, NotFound
 from sniper.domain.history import HistoryEntry
 from sniper.domain.snipe import BidGroup, Snipe, SnipeStatus
 from sniper.services.ports.stores import (
+    Guard,
+    HistoryListing,
     HistoryStore,
+    IdempotencyRecord,
     IdempotencyStore,
     LiveGuardStore,
     Notice,
     NoticeState,
     NoticeStore,
     Page,
+    SnipeListing,
     SnipeStore,
     SpentStateStore,
     StaleWrite,
@@ -83,18 +87,17 @@ async def stores(
     )
 
 
-async def _all(list_page: Any, **filters: Any) -> tuple[list[Any], int]:
+async def _all(list_page: Any, listing: Any) -> tuple[list[Any], int]:
     """Every item of a listing, page after page; and how many pages it took."""
     items: list[Any] = []
-    cursor: str | None = None
     pages = 0
     while True:
-        page: Page[Any] = await list_page(cursor=cursor, **filters)
+        page: Page[Any] = await list_page(listing)
         items += page.items
         pages += 1
-        cursor = page.next_cursor
-        if cursor is None:
+        if page.next_cursor is None:
             return items, pages
+        listing = msgspec.structs.replace(listing, cursor=page.next_cursor)
 
 
 async def test_a_user_is_written_only_over_the_version_read(stores: Stores) -> None:
@@ -143,23 +146,25 @@ async def test_a_filtered_listing_pages_before_it_filters(stores: Stores) -> Non
         )
     await stores.snipes.create(make_snipe(user_id="u-2", auction_end_ms=base))
 
-    everything, _ = await _all(lambda **kw: stores.snipes.list_for_user("u-1", **kw), limit=2)
+    def of_u1(listing: SnipeListing) -> Any:
+        return stores.snipes.list_for_user("u-1", listing)
+
+    everything, _ = await _all(of_u1, SnipeListing(limit=2))
     assert [s.bid_id for s in everything] == [s.bid_id for s in created]
     live, pages = await _all(
-        lambda **kw: stores.snipes.list_for_user("u-1", **kw),
-        statuses=frozenset({SnipeStatus.SCHEDULED}),
-        limit=1,
+        of_u1, SnipeListing(statuses=frozenset({SnipeStatus.SCHEDULED}), limit=1)
     )
     assert [s.bid_id for s in live] == [created[1].bid_id, created[4].bid_id]
     assert pages >= 5  # one item read per query: pages were empty before the filter's matches
 
-    first = await stores.snipes.list_for_user("u-1", limit=2)
+    first = await of_u1(SnipeListing(limit=2))
     with pytest.raises(NotFound):  # another user's, or another listing's, cursor
-        await stores.snipes.list_for_user("u-2", cursor=first.next_cursor, limit=2)
+        await stores.snipes.list_for_user("u-2", SnipeListing(cursor=first.next_cursor))
+    won = frozenset({SnipeStatus.WON})
     with pytest.raises(NotFound):
-        await stores.snipes.list_for_user(
-            "u-1", statuses=frozenset({SnipeStatus.WON}), cursor=first.next_cursor, limit=2
-        )
+        await of_u1(SnipeListing(statuses=won, cursor=first.next_cursor))
+    with pytest.raises(NotFound):
+        await of_u1(SnipeListing(cursor="not-a-cursor"))
 
 
 async def test_reads_of_a_users_snipes_by_close_and_by_group(stores: Stores) -> None:
@@ -177,7 +182,9 @@ async def test_reads_of_a_users_snipes_by_close_and_by_group(stores: Stores) -> 
 async def test_deleting_a_users_snipes_deletes_what_is_kept_beside_them(stores: Stores) -> None:
     snipe = await stores.snipes.create(make_snipe(user_id="u-1"))
     now = now_ms()
-    await stores.guards.claim("u-1", snipe.item_id, snipe.bid_id, now_ms=now, expires_s=now)
+    await stores.guards.claim(
+        "u-1", snipe.item_id, _guard(snipe.bid_id, now), expires_s=now, replacing=None
+    )
     await stores.spent_states.spend("u-1", "nonce", now + 60_000)
     await stores.notices.claim(_notice("u-1", snipe.bid_id))
     await stores.snipes.create(make_snipe(user_id="u-2"))
@@ -190,30 +197,29 @@ async def test_deleting_a_users_snipes_deletes_what_is_kept_beside_them(stores: 
     assert len(await stores.snipes.all_for_user("u-2")) == 1
 
 
+def _guard(bid_id: str, now: int) -> Guard:
+    return Guard(holder_bid_id=bid_id, claimed_ms=now)
+
+
 async def test_a_guard_names_one_holder_until_it_expires_or_is_replaced(stores: Stores) -> None:
     now = now_ms()
     later_s = now // 1000 + 3600
-    assert await stores.guards.claim("u-1", "item", "b1", now_ms=now, expires_s=later_s) is None
-    held = await stores.guards.claim("u-1", "item", "b2", now_ms=now, expires_s=later_s)
-    assert held is not None and held.holder_bid_id == "b1"
-    assert await stores.guards.claim("u-2", "item", "b9", now_ms=now, expires_s=later_s) is None
-    # Replacing the holder seen: once, by whoever claims first.
-    assert (
-        await stores.guards.claim(
-            "u-1", "item", "b2", now_ms=now, expires_s=later_s, replacing=held
+
+    async def claim(user: str, bid: str, at: int = now, replacing: Guard | None = None) -> Any:
+        return await stores.guards.claim(
+            user, "item", _guard(bid, at), expires_s=later_s, replacing=replacing
         )
-        is None
-    )
-    late = await stores.guards.claim(
-        "u-1", "item", "b3", now_ms=now, expires_s=later_s, replacing=held
-    )
+
+    assert await claim("u-1", "b1") is None
+    held = await claim("u-1", "b2")
+    assert held == _guard("b1", now)
+    assert await claim("u-2", "b9") is None
+    # Replacing the holder seen: once, by whoever claims first.
+    assert await claim("u-1", "b2", replacing=held) is None
+    late = await claim("u-1", "b3", replacing=held)
     assert late is not None and late.holder_bid_id == "b2"
     # Expired (DynamoDB's TTL may not have removed it yet): free for anyone.
-    expired = (later_s + 1) * 1000
-    assert (
-        await stores.guards.claim("u-1", "item", "b4", now_ms=expired, expires_s=later_s * 2)
-        is None
-    )
+    assert await claim("u-1", "b4", at=(later_s + 1) * 1000) is None
     with pytest.raises(Conflict):
         await stores.guards.release("u-1", "item", "b3")
     await stores.guards.release("u-1", "item", "b4")
@@ -222,25 +228,25 @@ async def test_a_guard_names_one_holder_until_it_expires_or_is_replaced(stores: 
 
 async def test_an_idempotency_key_is_held_by_its_claimer(stores: Stores) -> None:
     now = now_ms()
-    claim: dict[str, Any] = {
-        "fingerprint": "fp",
-        "now_ms": now,
-        "lease_until_ms": now + 1000,
-        "expires_s": now // 1000 + 60,
-    }
-    assert await stores.idempotency.claim("u-1", "k", token="t1", **claim) is None
-    held = await stores.idempotency.claim("u-1", "k", token="t2", **claim)
-    assert held is not None and held.answer is None
+    record = IdempotencyRecord(
+        fingerprint="fp", lease_until_ms=now + 1000, expires_s=now // 1000 + 60
+    )
+
+    async def claim(key: str, token: str, at: int = now) -> IdempotencyRecord | None:
+        return await stores.idempotency.claim("u-1", key, record, token=token, now_ms=at)
+
+    assert await claim("k", "t1") is None
+    held = await claim("k", "t2")
+    assert held == record
     answer = StoredAnswer(status=201, body='{"n": 1}', headers={"Location": "/bids/x"})
     assert not await stores.idempotency.finish("u-1", "k", "t2", answer)
     assert await stores.idempotency.finish("u-1", "k", "t1", answer)
     stored = await stores.idempotency.get("u-1", "k")
     assert stored is not None and stored.answer == answer
     # An unanswered claim whose lease ran out goes to the same request; an answered one never.
-    await stores.idempotency.claim("u-1", "k2", token="t1", **claim)
-    later = {**claim, "now_ms": now + 1001}
-    assert await stores.idempotency.claim("u-1", "k2", token="t3", **later) is None
-    assert await stores.idempotency.claim("u-1", "k", token="t3", **later) is not None
+    await claim("k2", "t1")
+    assert await claim("k2", "t3", at=now + 1001) is None
+    assert await claim("k", "t3", at=now + 1001) is not None
     await stores.idempotency.release("u-1", "k2", "t1")  # not the holder: nothing happens
     assert await stores.idempotency.get("u-1", "k2") is not None
     await stores.idempotency.release("u-1", "k2", "t3")
@@ -290,14 +296,21 @@ async def test_history_is_written_once_and_listed_newest_first(stores: Stores) -
     await stores.history.mark_emailed("u-1", "never-settled", 333)
     assert (await stores.history.get("u-1", entries[0].bid_id)).emailed_ms == 111
 
-    newest, _ = await _all(lambda **kw: stores.history.list_for_user("u-1", **kw), limit=3)
+    def of_u1(listing: HistoryListing) -> Any:
+        return stores.history.list_for_user("u-1", listing)
+
+    newest, _ = await _all(of_u1, HistoryListing(limit=3))
     assert [e.bid_id for e in newest] == sorted((e.bid_id for e in entries), reverse=True)
-    won, _ = await _all(
-        lambda **kw: stores.history.list_for_user("u-1", **kw),
-        outcomes=frozenset({SnipeStatus.WON}),
-        limit=1,
-    )
+    won, _ = await _all(of_u1, HistoryListing(outcomes=frozenset({SnipeStatus.WON}), limit=1))
     assert {e.bid_id for e in won} == {entries[1].bid_id, entries[3].bid_id}
+    first = entries[0].settled_ms
+    early, _ = await _all(of_u1, HistoryListing(settled_from_ms=first, settled_to_ms=first))
+    assert {e.settled_ms for e in early} == {first}
+    page = await of_u1(HistoryListing(limit=1))
+    with pytest.raises(NotFound):
+        await stores.history.list_for_user("u-2", HistoryListing(cursor=page.next_cursor))
+    with pytest.raises(NotFound):
+        await stores.history.get("u-2", entries[0].bid_id)
     assert await stores.history.delete_all_for_user("u-1") == 4
     with pytest.raises(NotFound):
         await stores.history.get("u-1", entries[0].bid_id)

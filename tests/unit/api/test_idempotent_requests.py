@@ -21,16 +21,17 @@ from sniper.api.idempotency import (
     RequestInProgress,
 )
 from sniper.domain.errors import BusinessRuleViolation, UpstreamUnavailable
-from sniper.services.ports.stores import StoredAnswer
-from tests.fakes.clock import FakeClock
-from tests.fakes.stores import FakeStores
+from sniper.services.ports.stores import IdempotencyRecord, StoredAnswer
+from tests.fakes.world import World
 
 USER = "user-1"
 
 
 @pytest.fixture
-def requests(stores: FakeStores, clock: FakeClock) -> IdempotentRequests:
-    return IdempotentRequests(stores.idempotency, correlation_id=lambda: "cid", clock=clock)
+def requests(world: World) -> IdempotentRequests:
+    return IdempotentRequests(
+        world.stores.idempotency, correlation_id=lambda: "cid", clock=world.clock
+    )
 
 
 def _answer(body: str, status: int = 201) -> Callable[[], Awaitable[Response[str]]]:
@@ -63,7 +64,7 @@ async def test_keys_are_the_users_own(requests: IdempotentRequests) -> None:
 
 
 async def test_a_twin_waits_for_the_first_answer(
-    requests: IdempotentRequests, clock: FakeClock
+    requests: IdempotentRequests, world: World
 ) -> None:
     started, release = asyncio.Event(), asyncio.Event()
 
@@ -75,16 +76,16 @@ async def test_a_twin_waits_for_the_first_answer(
     first = asyncio.create_task(requests.answer(USER, "k", "fp", slow))
     await started.wait()
     twin = asyncio.create_task(requests.answer(USER, "k", "fp", _answer("never")))
-    while len(clock.slept) < 3:  # the twin polls: its waits are the fake clock's
+    while len(world.clock.slept) < 3:  # the twin polls: its waits are the fake world.clock's
         await asyncio.sleep(0)
     release.set()
 
     assert (await twin).body == (await first).body == '{"n": 1}'
-    assert sum(clock.slept) * 1000 < WAIT_MS
+    assert sum(world.clock.slept) * 1000 < WAIT_MS
 
 
 async def test_past_its_wait_a_twin_is_told_to_retry(
-    requests: IdempotentRequests, clock: FakeClock
+    requests: IdempotentRequests, world: World
 ) -> None:
     started = asyncio.Event()
 
@@ -98,28 +99,24 @@ async def test_past_its_wait_a_twin_is_told_to_retry(
     with pytest.raises(RequestInProgress) as caught:
         await requests.answer(USER, "k", "fp", _answer("never"))
     assert caught.value.retry_after_seconds >= 1
-    assert WAIT_MS <= sum(clock.slept) * 1000 < WAIT_MS + 1000
+    assert WAIT_MS <= sum(world.clock.slept) * 1000 < WAIT_MS + 1000
     with pytest.raises(IdempotencyKeyReused):
         await requests.answer(USER, "k", "another body", _answer("never"))
     first.cancel()
 
 
 async def test_a_dead_requests_key_is_taken_over_after_its_lease(
-    requests: IdempotentRequests, stores: FakeStores, clock: FakeClock
+    requests: IdempotentRequests, world: World
 ) -> None:
-    await stores.idempotency.claim(
-        USER,
-        "k",
-        fingerprint="fp",
-        token="dead",
-        now_ms=clock.now_ms,
-        lease_until_ms=clock.now_ms + LEASE_MS,
-        expires_s=clock.now_ms // 1000 + RETENTION_S,
+    now = world.clock.now_ms
+    dead = IdempotencyRecord(
+        fingerprint="fp", lease_until_ms=now + LEASE_MS, expires_s=now // 1000 + RETENTION_S
     )
-    clock.advance(ms=LEASE_MS + 1)
+    await world.stores.idempotency.claim(USER, "k", dead, token="dead", now_ms=now)
+    world.clock.advance(ms=LEASE_MS + 1)
     taken = await requests.answer(USER, "k", "fp", _answer('{"n": 2}'))
     assert taken.body == '{"n": 2}' and REPLAYED_HEADER not in taken.headers
-    assert not await stores.idempotency.finish(USER, "k", "dead", _stored("late"))
+    assert not await world.stores.idempotency.finish(USER, "k", "dead", _stored("late"))
 
 
 def _stored(body: str) -> StoredAnswer:
@@ -127,14 +124,14 @@ def _stored(body: str) -> StoredAnswer:
 
 
 async def test_our_failures_release_the_key_the_rules_answers_stay(
-    requests: IdempotentRequests, stores: FakeStores, clock: FakeClock
+    requests: IdempotentRequests, world: World
 ) -> None:
     async def unavailable() -> Response[str]:
         raise UpstreamUnavailable("eBay is down")
 
     with pytest.raises(UpstreamUnavailable):
         await requests.answer(USER, "k", "fp", unavailable)
-    assert await stores.idempotency.get(USER, "k") is None
+    assert await world.stores.idempotency.get(USER, "k") is None
 
     async def refused() -> Response[str]:
         raise BusinessRuleViolation("no", field="maxBid")
@@ -143,6 +140,6 @@ async def test_our_failures_release_the_key_the_rules_answers_stay(
     again = await requests.answer(USER, "k", "fp", _answer("not run"))
     assert first.status_code == again.status_code == 422 and again.body == first.body
 
-    clock.advance(seconds=RETENTION_S + 1)
+    world.clock.advance(seconds=RETENTION_S + 1)
     fresh = await requests.answer(USER, "k", "another body", _answer('{"n": 3}'))
     assert fresh.body == '{"n": 3}'

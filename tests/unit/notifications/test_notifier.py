@@ -15,23 +15,21 @@ from sniper.events import Amount, LinkNeedsRenewal, SnipeOutcome
 from sniper.notifications.notifier import IN_FLIGHT_MS, Delivery, Notifier, SendInFlight
 from sniper.services.ports.stores import Notice, NoticeState
 from tests.factories import make_history, make_snipe, make_user
-from tests.fakes.clock import FakeClock
-from tests.fakes.outside import FakeMailer
-from tests.fakes.stores import FakeStores
+from tests.fakes.world import World
 
 USER = "user-1"
 
 
 @pytest.fixture
-async def notifier(stores: FakeStores, mailer: FakeMailer, clock: FakeClock) -> Notifier:
-    await stores.users.create(make_user(user_id=USER, email="ada@example.com", name="Ada"))
+async def notifier(world: World) -> Notifier:
+    await world.stores.users.create(make_user(user_id=USER, email="ada@example.com", name="Ada"))
     return Notifier(
-        stores.users,
-        mailer,
-        snipes=stores.snipes,
-        notices=stores.notices,
-        history=stores.history,
-        clock=clock,
+        world.stores.users,
+        world.mailer,
+        snipes=world.stores.snipes,
+        notices=world.stores.notices,
+        history=world.stores.history,
+        clock=world.clock,
     )
 
 
@@ -52,34 +50,32 @@ def _outcome(
 
 
 async def test_an_outcome_is_emailed_once_and_noted_on_its_history(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores, clock: FakeClock
+    notifier: Notifier, world: World
 ) -> None:
     snipe = make_snipe(user_id=USER, bid_id="01JBIDWON000000000000000AA")
-    await stores.history.record(make_history(snipe))
+    await world.stores.history.record(make_history(snipe))
 
     first = await notifier.notify(_outcome())
     again = await notifier.notify(_outcome())
 
     assert (first.delivery, again.delivery) == (Delivery.SENT, Delivery.ALREADY_SENT)
-    ((to, message, key),) = mailer.accepted
+    ((to, message, key),) = world.mailer.accepted
     assert to == "ada@example.com" and "You won" in message.subject
     assert key == f"{snipe.bid_id}:WON"
-    notice = await stores.notices.get(USER, snipe.bid_id, "WON")
+    notice = await world.stores.notices.get(USER, snipe.bid_id, "WON")
     assert notice is not None and notice.state == NoticeState.SENT
     assert notice.message_id == first.message_id
-    assert (await stores.history.get(USER, snipe.bid_id)).emailed_ms == clock.now_ms
+    assert (await world.stores.history.get(USER, snipe.bid_id)).emailed_ms == world.clock.now_ms
 
 
-async def test_placed_then_won_are_two_emails(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores
-) -> None:
-    await stores.users.save(
-        _with_choices(await stores.users.require(USER), placed=True), expected_version=0
+async def test_placed_then_won_are_two_emails(notifier: Notifier, world: World) -> None:
+    await world.stores.users.save(
+        _with_choices(await world.stores.users.require(USER), placed=True), expected_version=0
     )
     assert (await notifier.notify(_outcome("PLACED"))).delivery == Delivery.SENT
     assert (await notifier.notify(_outcome("WON"))).delivery == Delivery.SENT
-    assert [m.tag for _, m, _ in mailer.accepted] == ["placed", "won"]
-    assert await stores.notices.done_outcomes(USER, "01JBIDWON000000000000000AA") == {
+    assert [m.tag for _, m, _ in world.mailer.accepted] == ["placed", "won"]
+    assert await world.stores.notices.done_outcomes(USER, "01JBIDWON000000000000000AA") == {
         "PLACED",
         "WON",
     }
@@ -90,14 +86,12 @@ def _with_choices(user: User, **choices: bool) -> User:
     return msgspec.structs.replace(user, preferences=preferences, version=user.version + 1)
 
 
-async def test_a_claim_moments_old_may_still_be_sending(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores, clock: FakeClock
-) -> None:
-    await stores.notices.claim(_claim("someone-else", clock.now_ms))
-    clock.advance(ms=IN_FLIGHT_MS - 1)
+async def test_a_claim_moments_old_may_still_be_sending(notifier: Notifier, world: World) -> None:
+    await world.stores.notices.claim(_claim("someone-else", world.clock.now_ms))
+    world.clock.advance(ms=IN_FLIGHT_MS - 1)
     with pytest.raises(SendInFlight):
         await notifier.notify(_outcome())
-    assert mailer.accepted == [] and mailer.searches == []
+    assert world.mailer.accepted == [] and world.mailer.searches == []
 
 
 def _claim(claimant: str, claimed_ms: int) -> Notice:
@@ -112,35 +106,33 @@ def _claim(claimant: str, claimed_ms: int) -> Notice:
 
 
 async def test_an_email_sent_by_an_invocation_that_died_is_not_sent_again(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores, clock: FakeClock
+    notifier: Notifier, world: World
 ) -> None:
-    mailer.lose_next_answer()  # Postmark took it; its answer never came back
+    world.mailer.lose_next_answer()  # Postmark took it; its answer never came back
     with pytest.raises(UpstreamUnavailable):
         await notifier.notify(_outcome())
-    clock.advance(ms=IN_FLIGHT_MS)
+    world.clock.advance(ms=IN_FLIGHT_MS)
 
     retried = await notifier.notify(_outcome())
 
-    assert retried.delivery == Delivery.ALREADY_SENT and len(mailer.accepted) == 1
-    assert mailer.searches == ["01JBIDWON000000000000000AA:WON"]
-    notice = await stores.notices.get(USER, "01JBIDWON000000000000000AA", "WON")
+    assert retried.delivery == Delivery.ALREADY_SENT and len(world.mailer.accepted) == 1
+    assert world.mailer.searches == ["01JBIDWON000000000000000AA:WON"]
+    notice = await world.stores.notices.get(USER, "01JBIDWON000000000000000AA", "WON")
     assert notice is not None and notice.state == NoticeState.SENT
 
 
 async def test_an_email_that_never_left_is_sent_by_the_retry(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores, clock: FakeClock
+    notifier: Notifier, world: World
 ) -> None:
-    await stores.notices.claim(_claim("died-before-sending", clock.now_ms))
-    clock.advance(ms=IN_FLIGHT_MS)
+    await world.stores.notices.claim(_claim("died-before-sending", world.clock.now_ms))
+    world.clock.advance(ms=IN_FLIGHT_MS)
     assert (await notifier.notify(_outcome())).delivery == Delivery.SENT
-    assert len(mailer.accepted) == 1
+    assert len(world.mailer.accepted) == 1
 
 
-async def test_of_two_retries_taking_over_one_sends(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores, clock: FakeClock
-) -> None:
-    await stores.notices.claim(_claim("died-before-sending", clock.now_ms))
-    clock.advance(ms=IN_FLIGHT_MS)
+async def test_of_two_retries_taking_over_one_sends(notifier: Notifier, world: World) -> None:
+    await world.stores.notices.claim(_claim("died-before-sending", world.clock.now_ms))
+    world.clock.advance(ms=IN_FLIGHT_MS)
 
     async def nobody() -> None:
         return None
@@ -148,23 +140,25 @@ async def test_of_two_retries_taking_over_one_sends(
     async def the_other_retry_takes_it() -> None:
         await notifier.notify(_outcome())
 
-    stores.notices.interleave(nobody)  # this retry's claim: refused, the old claim is there
-    stores.notices.interleave(the_other_retry_takes_it)  # before this one's takeover
+    world.stores.notices.interleave(nobody)  # this retry's claim: refused, the old claim is there
+    world.stores.notices.interleave(the_other_retry_takes_it)  # before this one's takeover
     with pytest.raises(SendInFlight):
         await notifier.notify(_outcome())
-    assert len(mailer.accepted) == 1
+    assert len(world.mailer.accepted) == 1
 
 
 async def test_an_email_the_user_turned_off_is_settled_without_sending(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores
+    notifier: Notifier, world: World
 ) -> None:
-    await stores.users.save(
-        _with_choices(await stores.users.require(USER), lost=False), expected_version=0
+    await world.stores.users.save(
+        _with_choices(await world.stores.users.require(USER), lost=False), expected_version=0
     )
     assert (await notifier.notify(_outcome("LOST"))).delivery == Delivery.NOT_WANTED
     assert (await notifier.notify(_outcome("LOST"))).delivery == Delivery.ALREADY_SENT
-    notice = await stores.notices.get(USER, "01JBIDWON000000000000000AA", "LOST")
-    assert notice is not None and notice.state == NoticeState.SKIPPED and mailer.accepted == []
+    notice = await world.stores.notices.get(USER, "01JBIDWON000000000000000AA", "LOST")
+    assert (
+        notice is not None and notice.state == NoticeState.SKIPPED and world.mailer.accepted == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,36 +166,34 @@ async def test_an_email_the_user_turned_off_is_settled_without_sending(
     [("no user", Delivery.NO_RECIPIENT), ("refused", Delivery.UNDELIVERABLE)],
 )
 async def test_no_email_where_none_can_go(
-    notifier: Notifier,
-    mailer: FakeMailer,
-    stores: FakeStores,
-    arrange: str,
-    delivery: Delivery,
+    notifier: Notifier, arrange: str, delivery: Delivery, world: World
 ) -> None:
     if arrange == "no user":
-        await stores.users.delete(USER)
+        await world.stores.users.delete(USER)
     else:
-        mailer.refused.add("ada@example.com")
+        world.mailer.refused.add("ada@example.com")
     assert (await notifier.notify(_outcome())).delivery == delivery
-    assert mailer.accepted == []
+    assert world.mailer.accepted == []
 
 
-async def test_an_outcome_with_no_email_is_not_claimed(
-    notifier: Notifier, stores: FakeStores
-) -> None:
+async def test_an_outcome_with_no_email_is_not_claimed(notifier: Notifier, world: World) -> None:
     result = await notifier.notify(_outcome(SnipeStatus.CANCELLED))
     assert result.delivery == Delivery.UNKNOWN_OUTCOME
-    assert stores.notices.count == 0
+    assert world.stores.notices.count == 0
 
 
 async def test_a_renewal_email_lists_the_snipes_still_waiting(
-    notifier: Notifier, mailer: FakeMailer, stores: FakeStores, clock: FakeClock
+    notifier: Notifier, world: World
 ) -> None:
-    later = make_snipe(user_id=USER, title="Later lens", auction_end_ms=clock.now_ms + 7_200_000)
-    sooner = make_snipe(user_id=USER, title="Sooner body", auction_end_ms=clock.now_ms + 3_600_000)
+    later = make_snipe(
+        user_id=USER, title="Later lens", auction_end_ms=world.clock.now_ms + 7_200_000
+    )
+    sooner = make_snipe(
+        user_id=USER, title="Sooner body", auction_end_ms=world.clock.now_ms + 3_600_000
+    )
     settled = make_snipe(user_id=USER, title="Settled", status=SnipeStatus.WON)
     for snipe in (later, sooner, settled):
-        await stores.snipes.create(snipe)
+        await world.stores.snipes.create(snipe)
     event = LinkNeedsRenewal(
         user_id=USER,
         ebay_username="ada_ebay",
@@ -211,7 +203,7 @@ async def test_a_renewal_email_lists_the_snipes_still_waiting(
 
     assert (await notifier.notify(event)).delivery == Delivery.SENT
 
-    ((_, message, key),) = mailer.accepted
+    ((_, message, key),) = world.mailer.accepted
     assert key is None and message.tag == "link-broken"
     assert message.text_body.index("Sooner body") < message.text_body.index("Later lens")
     assert "Settled" not in message.text_body

@@ -14,10 +14,7 @@ from sniper.services.account_removal import AccountRemoval
 from sniper.services.ebay_notices import AccountDeletionNotices
 from sniper.services.ebay_public_keys import PublicKey
 from tests.factories import make_snipe
-from tests.fakes.clock import FakeClock
-from tests.fakes.outside import FakeScheduler
-from tests.fakes.stores import FakeStores
-from tests.unit.conftest import LinkUser
+from tests.fakes.world import World
 
 SIGNER = NotificationSigner()
 
@@ -32,11 +29,15 @@ class EbayKeys:
 
 
 @pytest.fixture
-def notices(
-    stores: FakeStores, scheduler: FakeScheduler, clock: FakeClock
-) -> AccountDeletionNotices:
-    removal = AccountRemoval(stores.users, stores.snipes, stores.history, scheduler, clock=clock)
-    return AccountDeletionNotices(keys=EbayKeys(), users=stores.users, removal=removal)
+def notices(world: World) -> AccountDeletionNotices:
+    removal = AccountRemoval(
+        world.stores.users,
+        world.stores.snipes,
+        world.stores.history,
+        world.scheduler,
+        clock=world.clock,
+    )
+    return AccountDeletionNotices(keys=EbayKeys(), users=world.stores.users, removal=removal)
 
 
 def _notice(username: str) -> bytes:
@@ -47,18 +48,18 @@ def _notice(username: str) -> bytes:
 
 
 async def test_a_signed_notice_removes_that_ebay_users_data_only(
-    notices: AccountDeletionNotices, link_user: LinkUser, stores: FakeStores
+    notices: AccountDeletionNotices, world: World
 ) -> None:
-    await link_user("user-1", "ada_ebay")
-    await link_user("user-2", "bob_ebay")
-    await stores.snipes.create(make_snipe(user_id="user-1"))
+    await world.link_user("user-1", "ada_ebay")
+    await world.link_user("user-2", "bob_ebay")
+    await world.stores.snipes.create(make_snipe(user_id="user-1"))
     body = _notice("ada_ebay")
 
     assert await notices.handle(SIGNER.signature_header(body), body) == ["user-1"]
 
-    ada = await stores.users.require("user-1")
-    assert ada.ebay_link is None and await stores.snipes.all_for_user("user-1") == []
-    bob = await stores.users.require("user-2")
+    ada = await world.stores.users.require("user-1")
+    assert ada.ebay_link is None and await world.stores.snipes.all_for_user("user-1") == []
+    bob = await world.stores.users.require("user-2")
     assert bob.ebay_link is not None
 
 
@@ -67,13 +68,13 @@ async def test_a_signed_notice_removes_that_ebay_users_data_only(
     [None, "", "not base64!", SIGNER.signature_header(_notice("someone else"))],
 )
 async def test_anything_eBay_did_not_sign_is_refused(
-    notices: AccountDeletionNotices, link_user: LinkUser, stores: FakeStores, header: str | None
+    notices: AccountDeletionNotices, header: str | None, world: World
 ) -> None:
-    await link_user("user-1", "ada_ebay")
+    await world.link_user("user-1", "ada_ebay")
     with pytest.raises(SignatureInvalid) as caught:
         await notices.handle(header, _notice("ada_ebay"))
     assert caught.value.field == "X-EBAY-SIGNATURE"
-    assert (await stores.users.require("user-1")).ebay_link is not None
+    assert (await world.stores.users.require("user-1")).ebay_link is not None
 
 
 async def test_a_key_eBay_does_not_know_is_refused(notices: AccountDeletionNotices) -> None:

@@ -18,7 +18,7 @@ from sniper.domain.errors import (
 from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, Snipe, SnipeStatus
 from sniper.ebay.browse import Item
-from sniper.services.ebay_tokens import EbayTokens
+from sniper.services.ports.stores import Guard, SnipeListing
 from sniper.services.snipes import (
     ABANDONED_AFTER_MS,
     AlreadySniped,
@@ -30,11 +30,8 @@ from sniper.services.snipes import (
     Snipes,
     TooLate,
 )
-from tests.fakes.clock import FakeClock
-from tests.fakes.ebay import FakeEbay, make_item
-from tests.fakes.outside import FakeScheduler
-from tests.fakes.stores import FakeStores
-from tests.unit.conftest import LinkUser
+from tests.fakes.ebay import make_item
+from tests.fakes.world import World
 
 USER = "user-1"
 
@@ -44,23 +41,21 @@ def usd(value: str) -> Money:
 
 
 @pytest.fixture
-def snipes(
-    stores: FakeStores, ebay: FakeEbay, scheduler: FakeScheduler, clock: FakeClock
-) -> Snipes:
+def snipes(world: World) -> Snipes:
     return Snipes(
-        users=stores.users,
-        store=stores.snipes,
-        guards=stores.guards,
-        browse=ebay.browse,
-        scheduler=scheduler,
-        clock=clock,
+        users=world.stores.users,
+        store=world.stores.snipes,
+        guards=world.stores.guards,
+        browse=world.ebay.browse,
+        scheduler=world.scheduler,
+        clock=world.clock,
     )
 
 
 @pytest.fixture
-async def item(ebay: FakeEbay, clock: FakeClock, link_user: LinkUser) -> Item:
-    await link_user(USER)
-    return ebay.browse.put(make_item(clock))
+async def item(world: World) -> Item:
+    await world.link_user(USER)
+    return world.ebay.browse.put(make_item(world.clock))
 
 
 def _new(item: Item, max_bid: str = "20.00", **fields: object) -> NewSnipe:
@@ -68,7 +63,7 @@ def _new(item: Item, max_bid: str = "20.00", **fields: object) -> NewSnipe:
 
 
 async def test_a_new_snipe_is_stored_scheduled_and_holds_its_item(
-    snipes: Snipes, item: Item, stores: FakeStores, scheduler: FakeScheduler, clock: FakeClock
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     snipe = await snipes.create(USER, _new(item))
 
@@ -80,22 +75,22 @@ async def test_a_new_snipe_is_stored_scheduled_and_holds_its_item(
     )
     assert snipe.offset_seconds == 3.0  # the user's default
     assert snipe.schedule_name == f"snipe-{snipe.bid_id}"
-    assert await stores.snipes.get(USER, snipe.bid_id) == snipe
-    assert scheduler.schedules[snipe.bid_id].bid_id == snipe.bid_id
-    guard = await stores.guards.get(USER, item.item_id)
+    assert await world.stores.snipes.get(USER, snipe.bid_id) == snipe
+    assert world.scheduler.schedules[snipe.bid_id].bid_id == snipe.bid_id
+    guard = await world.stores.guards.get(USER, item.item_id)
     assert guard is not None and guard.holder_bid_id == snipe.bid_id
-    assert snipe.created_ms == clock.now_ms
+    assert snipe.created_ms == world.clock.now_ms
 
 
 async def test_no_snipe_without_a_working_ebay_link(
-    snipes: Snipes, item: Item, stores: FakeStores, tokens: EbayTokens
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     with pytest.raises(EbayLinkRequired):
         await snipes.create("someone-else", _new(item))
-    await tokens.mark_broken(USER, "revoked")
+    await world.tokens.mark_broken(USER, "revoked")
     with pytest.raises(EbayLinkBroken):
         await snipes.create(USER, _new(item))
-    assert await stores.snipes.all_for_user(USER) == []
+    assert await world.stores.snipes.all_for_user(USER) == []
 
 
 @pytest.mark.parametrize(
@@ -111,40 +106,40 @@ async def test_no_snipe_without_a_working_ebay_link(
 async def test_the_auction_is_checked_with_ebay_first(
     snipes: Snipes,
     item: Item,
-    ebay: FakeEbay,
-    stores: FakeStores,
-    scheduler: FakeScheduler,
     changes: dict[str, object],
     max_bid: str,
     refused: type[Exception],
     field: str,
+    world: World,
 ) -> None:
-    ebay.browse.put(msgspec.structs.replace(item, **changes))
+    world.ebay.browse.put(msgspec.structs.replace(item, **changes))
     with pytest.raises(refused) as caught:
         await snipes.create(USER, _new(item, max_bid))
     assert getattr(caught.value, "field", None) == field
-    assert await stores.snipes.all_for_user(USER) == [] and scheduler.schedules == {}
-    assert await stores.guards.get(USER, item.item_id) is None
+    assert await world.stores.snipes.all_for_user(USER) == [] and world.scheduler.schedules == {}
+    assert await world.stores.guards.get(USER, item.item_id) is None
 
 
 async def test_the_minimum_is_met_exactly(snipes: Snipes, item: Item) -> None:
     assert (await snipes.create(USER, _new(item, "10.50"))).max_bid == usd("10.50")
 
 
-async def test_too_close_to_the_close_is_too_late(
-    snipes: Snipes, item: Item, ebay: FakeEbay, clock: FakeClock
-) -> None:
+async def test_too_close_to_the_close_is_too_late(snipes: Snipes, item: Item, world: World) -> None:
     # The bid must be aimed at least min_lead_ms ahead: close - offset - now.
     lead = instants.DEFAULT.min_lead_ms
-    ebay.browse.put(msgspec.structs.replace(item, item_end_ms=clock.now_ms + 3_000 + lead - 1))
+    world.ebay.browse.put(
+        msgspec.structs.replace(item, item_end_ms=world.clock.now_ms + 3_000 + lead - 1)
+    )
     with pytest.raises(TooLate):
         await snipes.create(USER, _new(item))
-    ebay.browse.put(msgspec.structs.replace(item, item_end_ms=clock.now_ms + 3_000 + lead))
+    world.ebay.browse.put(
+        msgspec.structs.replace(item, item_end_ms=world.clock.now_ms + 3_000 + lead)
+    )
     await snipes.create(USER, _new(item))
 
 
 async def test_one_live_snipe_per_item_until_it_ends(
-    snipes: Snipes, item: Item, stores: FakeStores
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     first = await snipes.create(USER, _new(item))
     with pytest.raises(AlreadySniped) as caught:
@@ -153,76 +148,73 @@ async def test_one_live_snipe_per_item_until_it_ends(
 
     await snipes.cancel(USER, first.bid_id)
     second = await snipes.create(USER, _new(item, "25.00"))
-    guard = await stores.guards.get(USER, item.item_id)
+    guard = await world.stores.guards.get(USER, item.item_id)
     assert guard is not None and guard.holder_bid_id == second.bid_id
 
 
-async def test_of_two_racing_creates_one_wins(
-    snipes: Snipes, item: Item, stores: FakeStores
-) -> None:
+async def test_of_two_racing_creates_one_wins(snipes: Snipes, item: Item, world: World) -> None:
     rival: list[Snipe] = []
 
     async def create_first() -> None:
         rival.append(await snipes.create(USER, _new(item, "30.00")))
 
     # The other request claims the item between this one's checks and its claim.
-    stores.guards.interleave(create_first)
+    world.stores.guards.interleave(create_first)
     with pytest.raises(AlreadySniped) as caught:
         await snipes.create(USER, _new(item))
     assert caught.value.bid_id == rival[0].bid_id
-    assert [s.bid_id for s in await stores.snipes.all_for_user(USER)] == [rival[0].bid_id]
+    assert [s.bid_id for s in await world.stores.snipes.all_for_user(USER)] == [rival[0].bid_id]
 
 
 async def test_a_create_that_died_holds_the_item_until_it_can_no_longer_write(
-    snipes: Snipes, item: Item, stores: FakeStores, clock: FakeClock
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     # A guard naming a snipe that was never written: its create died between the two writes.
-    await stores.guards.claim(
-        USER, item.item_id, "01DEADCREATE0000000000000A", now_ms=clock.now_ms, expires_s=10**10
-    )
+    dead = Guard(holder_bid_id="01DEADCREATE0000000000000A", claimed_ms=world.clock.now_ms)
+    await world.stores.guards.claim(USER, item.item_id, dead, expires_s=10**10, replacing=None)
     with pytest.raises(AlreadySniped):
         await snipes.create(USER, _new(item))
-    clock.advance(ms=ABANDONED_AFTER_MS + 1)
+    world.clock.advance(ms=ABANDONED_AFTER_MS + 1)
     snipe = await snipes.create(USER, _new(item))
-    guard = await stores.guards.get(USER, item.item_id)
+    guard = await world.stores.guards.get(USER, item.item_id)
     assert guard is not None and guard.holder_bid_id == snipe.bid_id
 
 
 async def test_a_failed_write_hands_the_item_back_at_once(
-    snipes: Snipes, item: Item, stores: FakeStores
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     async def fails() -> None:
         raise UpstreamUnavailable("DynamoDB is unreachable")
 
-    stores.snipes.interleave(fails)
+    world.stores.snipes.interleave(fails)
     with pytest.raises(UpstreamUnavailable):
         await snipes.create(USER, _new(item))
-    assert await stores.guards.get(USER, item.item_id) is None
+    assert await world.stores.guards.get(USER, item.item_id) is None
     await snipes.create(USER, _new(item))
 
 
 async def test_a_snipe_the_scheduler_refused_is_failed_not_left_scheduled(
-    snipes: Snipes, item: Item, stores: FakeStores, scheduler: FakeScheduler
+    snipes: Snipes, item: Item, world: World
 ) -> None:
-    scheduler.fail_next()
+    world.scheduler.fail_next()
     with pytest.raises(UpstreamUnavailable):
         await snipes.create(USER, _new(item))
-    (stored,) = await stores.snipes.all_for_user(USER)
+    (stored,) = await world.stores.snipes.all_for_user(USER)
     assert stored.status == SnipeStatus.FAILED and stored.reason == FailureReason.INTERNAL
     # It ended, so the item is free again.
     await snipes.create(USER, _new(item))
 
 
 async def test_an_executor_that_took_the_snipe_at_once_is_not_overwritten(
-    snipes: Snipes, item: Item, stores: FakeStores, clock: FakeClock
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     async def executor_claims() -> None:
-        (fresh,) = await stores.snipes.all_for_user(USER)
-        armed = fresh.moved_to(SnipeStatus.ARMED, now_ms=clock.now_ms)
-        await stores.snipes.save(armed, expected_version=fresh.version)
+        (fresh,) = await world.stores.snipes.all_for_user(USER)
+        armed = fresh.moved_to(SnipeStatus.ARMED, now_ms=world.clock.now_ms)
+        await world.stores.snipes.save(armed, expected_version=fresh.version)
 
-    stores.snipes.interleave(_nobody)  # before the create itself
-    stores.snipes.interleave(executor_claims)  # before the schedule's name is noted
+    world.stores.snipes.interleave(_nobody)  # before the create itself
+    world.stores.snipes.interleave(executor_claims)  # before the schedule's name is noted
     snipe = await snipes.create(USER, _new(item))
     assert snipe.status == SnipeStatus.ARMED and snipe.schedule_name is None
 
@@ -232,14 +224,16 @@ async def _nobody() -> None:
 
 
 async def test_a_listing_fills_its_pages_past_filtered_out_snipes(
-    snipes: Snipes, ebay: FakeEbay, clock: FakeClock, link_user: LinkUser
+    snipes: Snipes, world: World
 ) -> None:
-    await link_user(USER)
+    await world.link_user(USER)
     created = []
     for index in range(6):
-        item = ebay.browse.put(
+        item = world.ebay.browse.put(
             make_item(
-                clock, f"11000000001{index}", item_end_ms=clock.now_ms + (index + 1) * 3_600_000
+                world.clock,
+                f"11000000001{index}",
+                item_end_ms=world.clock.now_ms + (index + 1) * 3_600_000,
             )
         )
         created.append(await snipes.create(USER, _new(item)))
@@ -247,15 +241,15 @@ async def test_a_listing_fills_its_pages_past_filtered_out_snipes(
         await snipes.cancel(USER, snipe.bid_id)
 
     page = await snipes.list(
-        USER, statuses=frozenset({SnipeStatus.SCHEDULED}), cursor=None, limit=2
+        USER, SnipeListing(statuses=frozenset({SnipeStatus.SCHEDULED}), limit=2)
     )
     assert [s.bid_id for s in page.items] == [s.bid_id for s in created[4:]]
-    everything = await snipes.list(USER, statuses=None, cursor=None, limit=4)
-    rest = await snipes.list(USER, statuses=None, cursor=everything.next_cursor, limit=4)
+    everything = await snipes.list(USER, SnipeListing(limit=4))
+    rest = await snipes.list(USER, SnipeListing(cursor=everything.next_cursor, limit=4))
     assert [s.bid_id for s in everything.items + rest.items] == [s.bid_id for s in created]
     assert rest.next_cursor is None
     with pytest.raises(NotFound):
-        await snipes.list("user-2", statuses=None, cursor=everything.next_cursor, limit=4)
+        await snipes.list("user-2", SnipeListing(cursor=everything.next_cursor, limit=4))
 
 
 async def test_another_users_snipe_is_not_found(snipes: Snipes, item: Item) -> None:
@@ -267,10 +261,10 @@ async def test_another_users_snipe_is_not_found(snipes: Snipes, item: Item) -> N
 
 
 async def test_a_change_rechecks_the_maximum_and_reschedules(
-    snipes: Snipes, item: Item, ebay: FakeEbay, scheduler: FakeScheduler
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     snipe = await snipes.create(USER, _new(item))
-    ebay.browse.put(msgspec.structs.replace(item, current_bid_price=usd("30.00")))
+    world.ebay.browse.put(msgspec.structs.replace(item, current_bid_price=usd("30.00")))
     with pytest.raises(MaxBidTooLow):
         await snipes.change(USER, snipe.bid_id, max_bid=usd("25.00"))
     with pytest.raises(CurrencyMismatch):
@@ -284,66 +278,69 @@ async def test_a_change_rechecks_the_maximum_and_reschedules(
         5,
         snipe.version + 1,
     )
-    assert scheduler.schedules[snipe.bid_id] == changed
+    assert world.scheduler.schedules[snipe.bid_id] == changed
 
 
 async def test_changes_close_when_the_executor_may_take_the_snipe(
-    snipes: Snipes, item: Item, clock: FakeClock, stores: FakeStores
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     snipe = await snipes.create(USER, _new(item))
     closes = instants.changes_close_ms(snipe.auction_end_ms)
-    clock.advance(ms=closes - clock.now_ms - 1)
+    world.clock.advance(ms=closes - world.clock.now_ms - 1)
     leased = msgspec.structs.replace(
         snipe,
         lease_owner="executor-1",
-        lease_expires_ms=clock.now_ms + 10_000,
+        lease_expires_ms=world.clock.now_ms + 10_000,
         version=snipe.version + 1,
     )
-    await stores.snipes.save(leased, expected_version=snipe.version)
+    await world.stores.snipes.save(leased, expected_version=snipe.version)
     with pytest.raises(SnipeBusy):
         await snipes.change(USER, snipe.bid_id, offset_seconds=4)
 
-    clock.advance(ms=1)
+    world.clock.advance(ms=1)
     with pytest.raises(SnipeBusy) as caught:
         await snipes.change(USER, snipe.bid_id, offset_seconds=4)
     assert "changes closed" in caught.value.message
 
 
 async def test_a_change_that_loses_a_race_with_the_executor_is_refused(
-    snipes: Snipes, item: Item, stores: FakeStores, clock: FakeClock
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     snipe = await snipes.create(USER, _new(item))
 
     async def executor_arms() -> None:
-        fresh = await stores.snipes.get(USER, snipe.bid_id)
-        await stores.snipes.save(
-            fresh.moved_to(SnipeStatus.ARMED, now_ms=clock.now_ms), expected_version=fresh.version
+        fresh = await world.stores.snipes.get(USER, snipe.bid_id)
+        await world.stores.snipes.save(
+            fresh.moved_to(SnipeStatus.ARMED, now_ms=world.clock.now_ms),
+            expected_version=fresh.version,
         )
 
-    stores.snipes.interleave(executor_arms)
+    world.stores.snipes.interleave(executor_arms)
     with pytest.raises(SnipeBusy):
         await snipes.change(USER, snipe.bid_id, offset_seconds=4)
-    assert (await stores.snipes.get(USER, snipe.bid_id)).offset_seconds == snipe.offset_seconds
+    assert (
+        await world.stores.snipes.get(USER, snipe.bid_id)
+    ).offset_seconds == snipe.offset_seconds
 
 
-async def test_cancelling_is_final_and_idempotent(
-    snipes: Snipes, item: Item, scheduler: FakeScheduler
-) -> None:
+async def test_cancelling_is_final_and_idempotent(snipes: Snipes, item: Item, world: World) -> None:
     snipe = await snipes.create(USER, _new(item))
     cancelled = await snipes.cancel(USER, snipe.bid_id)
-    assert cancelled.status == SnipeStatus.CANCELLED and snipe.bid_id not in scheduler.schedules
+    assert (
+        cancelled.status == SnipeStatus.CANCELLED and snipe.bid_id not in world.scheduler.schedules
+    )
     assert (await snipes.cancel(USER, snipe.bid_id)).version == cancelled.version
     with pytest.raises(IllegalTransition):
         await snipes.change(USER, snipe.bid_id, offset_seconds=4)
 
 
 async def test_a_snipe_already_bidding_cannot_be_cancelled(
-    snipes: Snipes, item: Item, stores: FakeStores, clock: FakeClock
+    snipes: Snipes, item: Item, world: World
 ) -> None:
     snipe = await snipes.create(USER, _new(item))
-    armed = snipe.moved_to(SnipeStatus.ARMED, now_ms=clock.now_ms)
-    bidding = armed.moved_to(SnipeStatus.BIDDING, now_ms=clock.now_ms)
-    await stores.snipes.save(armed, expected_version=snipe.version)
-    await stores.snipes.save(bidding, expected_version=armed.version)
+    armed = snipe.moved_to(SnipeStatus.ARMED, now_ms=world.clock.now_ms)
+    bidding = armed.moved_to(SnipeStatus.BIDDING, now_ms=world.clock.now_ms)
+    await world.stores.snipes.save(armed, expected_version=snipe.version)
+    await world.stores.snipes.save(bidding, expected_version=armed.version)
     with pytest.raises(IllegalTransition):
         await snipes.cancel(USER, snipe.bid_id)
