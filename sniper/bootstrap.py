@@ -17,7 +17,7 @@ Each method imports what it builds: a function loads the modules it is made of a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -71,10 +71,6 @@ if TYPE_CHECKING:
 
 Settings = TypeVar("Settings", covariant=True)
 T = TypeVar("T")
-
-
-class AccountTables(UsersTable, BidsTable, HistoryTable, ScheduleGroup, Protocol):
-    """Everything an account's removal reaches."""
 
 
 class Root(Generic[Settings]):
@@ -282,7 +278,7 @@ class Root(Generic[Settings]):
 
         return Profiles(await self.users_repository(), clock=self.clock)
 
-    async def account_removal(self: Root[AccountTables]) -> AccountRemoval:
+    async def account_removal(self: Root[UserManagementSettings]) -> AccountRemoval:
         from sniper.services.account_removal import AccountRemoval
 
         return AccountRemoval(

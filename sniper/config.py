@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, TypeVar
 
 import msgspec
 
@@ -147,31 +147,13 @@ class TokenRefreshSettings(LinkedEbaySettings, frozen=True, kw_only=True):
     access_refresh_margin_seconds: int = 3600
 
 
-# What a function's settings carry, whichever function's they are (sniper.bootstrap builds a
-# collaborator from any settings that carry what it needs).
-class UsersTable(Protocol):
-    @property
-    def users_table(self) -> str: ...
-
-
-class BidsTable(Protocol):
-    @property
-    def bids_table(self) -> str: ...
-
-
-class HistoryTable(Protocol):
-    @property
-    def bid_history_table(self) -> str: ...
-
-
-class ScheduleGroup(Protocol):
-    @property
-    def scheduler_group_name(self) -> str: ...
-
-
-class NotifiesUsers(Protocol):
-    @property
-    def notification_function_name(self) -> str: ...
+# Whose settings carry each resource: a sniper.bootstrap method that needs one asks for
+# settings of these kinds, so a function cannot ask for what its environment does not give it.
+UsersTable = EbayTablesSettings | NotificationSettings
+BidsTable = EbayTablesSettings | NotificationSettings
+HistoryTable = UserManagementSettings | BidHistorySettings | ExecutorSettings | NotificationSettings
+ScheduleGroup = UserManagementSettings | EbayOAuthSettings | BidManagementSettings
+NotifiesUsers = ExecutorSettings | TokenRefreshSettings
 
 
 # Variables the local stack sets beyond what the template declares.

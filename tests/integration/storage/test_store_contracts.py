@@ -15,24 +15,7 @@ from sniper.devstack.local.aws import LocalAws
 from sniper.domain.errors import Conflict, NotFound
 from sniper.domain.history import HistoryEntry
 from sniper.domain.snipe import BidGroup, Snipe, SnipeStatus
-from sniper.services.ports.stores import (
-    Guard,
-    HistoryListing,
-    HistoryStore,
-    IdempotencyRecord,
-    IdempotencyStore,
-    LiveGuardStore,
-    Notice,
-    NoticeState,
-    NoticeStore,
-    Page,
-    SnipeListing,
-    SnipeStore,
-    SpentStateStore,
-    StaleWrite,
-    StoredAnswer,
-    UserStore,
-)
+from sniper.services.ports import stores as port
 from sniper.storage.history import HistoryRepository
 from sniper.storage.idempotency import IdempotencyRecords
 from sniper.storage.live_guards import LiveGuards
@@ -49,13 +32,13 @@ HOUR_MS = 3_600_000
 
 @dataclass
 class Stores:
-    users: UserStore
-    snipes: SnipeStore
-    guards: LiveGuardStore
-    idempotency: IdempotencyStore
-    spent_states: SpentStateStore
-    notices: NoticeStore
-    history: HistoryStore
+    users: port.UserStore
+    snipes: port.SnipeStore
+    guards: port.LiveGuardStore
+    idempotency: port.IdempotencyStore
+    spent_states: port.SpentStateStore
+    notices: port.NoticeStore
+    history: port.HistoryStore
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -92,7 +75,7 @@ async def _all(list_page: Any, listing: Any) -> tuple[list[Any], int]:
     items: list[Any] = []
     pages = 0
     while True:
-        page: Page[Any] = await list_page(listing)
+        page: port.Page[Any] = await list_page(listing)
         items += page.items
         pages += 1
         if page.next_cursor is None:
@@ -107,9 +90,9 @@ async def test_a_user_is_written_only_over_the_version_read(stores: Stores) -> N
     renamed = msgspec.structs.replace(user, name="Ada", version=1)
     await stores.users.save(renamed, expected_version=0)
     stale = msgspec.structs.replace(user, email="x@example.com", version=1)
-    with pytest.raises(StaleWrite):
+    with pytest.raises(port.StaleWrite):
         await stores.users.save(stale, expected_version=0)
-    with pytest.raises(StaleWrite):
+    with pytest.raises(port.StaleWrite):
         await stores.users.save(make_user(user_id="nobody", version=1), expected_version=0)
     assert await stores.users.require("u-1") == renamed
     assert await stores.users.delete("u-1") and not await stores.users.delete("u-1")
@@ -123,12 +106,12 @@ async def test_a_snipe_moves_only_from_the_version_read(stores: Stores) -> None:
         await stores.snipes.create(snipe)
     armed = snipe.moved_to(SnipeStatus.ARMED, now_ms=now_ms())
     await stores.snipes.save(armed, expected_version=snipe.version)
-    with pytest.raises(StaleWrite):
+    with pytest.raises(port.StaleWrite):
         await stores.snipes.save(
             snipe.moved_to(SnipeStatus.CANCELLED, now_ms=now_ms()), expected_version=snipe.version
         )
     never_created = make_snipe(user_id="u-1", version=1)
-    with pytest.raises(StaleWrite):
+    with pytest.raises(port.StaleWrite):
         await stores.snipes.save(never_created, expected_version=0)
     assert await stores.snipes.get("u-1", snipe.bid_id) == armed
     assert await stores.snipes.find("u-2", snipe.bid_id) is None
@@ -146,25 +129,25 @@ async def test_a_filtered_listing_pages_before_it_filters(stores: Stores) -> Non
         )
     await stores.snipes.create(make_snipe(user_id="u-2", auction_end_ms=base))
 
-    def of_u1(listing: SnipeListing) -> Any:
+    def of_u1(listing: port.SnipeListing) -> Any:
         return stores.snipes.list_for_user("u-1", listing)
 
-    everything, _ = await _all(of_u1, SnipeListing(limit=2))
+    everything, _ = await _all(of_u1, port.SnipeListing(limit=2))
     assert [s.bid_id for s in everything] == [s.bid_id for s in created]
     live, pages = await _all(
-        of_u1, SnipeListing(statuses=frozenset({SnipeStatus.SCHEDULED}), limit=1)
+        of_u1, port.SnipeListing(statuses=frozenset({SnipeStatus.SCHEDULED}), limit=1)
     )
     assert [s.bid_id for s in live] == [created[1].bid_id, created[4].bid_id]
     assert pages >= 5  # one item read per query: pages were empty before the filter's matches
 
-    first = await of_u1(SnipeListing(limit=2))
+    first = await of_u1(port.SnipeListing(limit=2))
     with pytest.raises(NotFound):  # another user's, or another listing's, cursor
-        await stores.snipes.list_for_user("u-2", SnipeListing(cursor=first.next_cursor))
+        await stores.snipes.list_for_user("u-2", port.SnipeListing(cursor=first.next_cursor))
     won = frozenset({SnipeStatus.WON})
     with pytest.raises(NotFound):
-        await of_u1(SnipeListing(statuses=won, cursor=first.next_cursor))
+        await of_u1(port.SnipeListing(statuses=won, cursor=first.next_cursor))
     with pytest.raises(NotFound):
-        await of_u1(SnipeListing(cursor="not-a-cursor"))
+        await of_u1(port.SnipeListing(cursor="not-a-cursor"))
 
 
 async def test_reads_of_a_users_snipes_by_close_and_by_group(stores: Stores) -> None:
@@ -197,15 +180,15 @@ async def test_deleting_a_users_snipes_deletes_what_is_kept_beside_them(stores: 
     assert len(await stores.snipes.all_for_user("u-2")) == 1
 
 
-def _guard(bid_id: str, now: int) -> Guard:
-    return Guard(holder_bid_id=bid_id, claimed_ms=now)
+def _guard(bid_id: str, now: int) -> port.Guard:
+    return port.Guard(holder_bid_id=bid_id, claimed_ms=now)
 
 
 async def test_a_guard_names_one_holder_until_it_expires_or_is_replaced(stores: Stores) -> None:
     now = now_ms()
     later_s = now // 1000 + 3600
 
-    async def claim(user: str, bid: str, at: int = now, replacing: Guard | None = None) -> Any:
+    async def claim(user: str, bid: str, at: int = now, replacing: port.Guard | None = None) -> Any:
         return await stores.guards.claim(
             user, "item", _guard(bid, at), expires_s=later_s, replacing=replacing
         )
@@ -228,17 +211,17 @@ async def test_a_guard_names_one_holder_until_it_expires_or_is_replaced(stores: 
 
 async def test_an_idempotency_key_is_held_by_its_claimer(stores: Stores) -> None:
     now = now_ms()
-    record = IdempotencyRecord(
+    record = port.IdempotencyRecord(
         fingerprint="fp", lease_until_ms=now + 1000, expires_s=now // 1000 + 60
     )
 
-    async def claim(key: str, token: str, at: int = now) -> IdempotencyRecord | None:
+    async def claim(key: str, token: str, at: int = now) -> port.IdempotencyRecord | None:
         return await stores.idempotency.claim("u-1", key, record, token=token, now_ms=at)
 
     assert await claim("k", "t1") is None
     held = await claim("k", "t2")
     assert held == record
-    answer = StoredAnswer(status=201, body='{"n": 1}', headers={"Location": "/bids/x"})
+    answer = port.StoredAnswer(status=201, body='{"n": 1}', headers={"Location": "/bids/x"})
     assert not await stores.idempotency.finish("u-1", "k", "t2", answer)
     assert await stores.idempotency.finish("u-1", "k", "t1", answer)
     stored = await stores.idempotency.get("u-1", "k")
@@ -259,12 +242,12 @@ async def test_an_oauth_state_is_spent_once(stores: Stores) -> None:
     assert await stores.spent_states.spend("u-2", "n", now_ms() + 60_000)
 
 
-def _notice(user_id: str, bid_id: str, outcome: str = "WON") -> Notice:
-    return Notice(
+def _notice(user_id: str, bid_id: str, outcome: str = "WON") -> port.Notice:
+    return port.Notice(
         user_id=user_id,
         bid_id=bid_id,
         outcome=outcome,
-        state=NoticeState.SENDING,
+        state=port.NoticeState.SENDING,
         claimant="c1",
         claimed_ms=now_ms(),
     )
@@ -274,9 +257,9 @@ async def test_a_notice_is_claimed_once_and_changed_only_by_its_claimant(stores:
     claim = _notice("u-1", "b1")
     assert await stores.notices.claim(claim) == claim
     assert await stores.notices.claim(msgspec.structs.replace(claim, claimant="c2")) is None
-    sent = msgspec.structs.replace(claim, state=NoticeState.SENT, message_id="m1")
+    sent = msgspec.structs.replace(claim, state=port.NoticeState.SENT, message_id="m1")
     await stores.notices.replace(claim, sent)
-    with pytest.raises(StaleWrite):
+    with pytest.raises(port.StaleWrite):
         await stores.notices.replace(claim, msgspec.structs.replace(claim, claimant="c3"))
     await stores.notices.claim(_notice("u-1", "b1", "PLACED"))
     assert await stores.notices.get("u-1", "b1", "WON") == sent
@@ -296,19 +279,19 @@ async def test_history_is_written_once_and_listed_newest_first(stores: Stores) -
     await stores.history.mark_emailed("u-1", "never-settled", 333)
     assert (await stores.history.get("u-1", entries[0].bid_id)).emailed_ms == 111
 
-    def of_u1(listing: HistoryListing) -> Any:
+    def of_u1(listing: port.HistoryListing) -> Any:
         return stores.history.list_for_user("u-1", listing)
 
-    newest, _ = await _all(of_u1, HistoryListing(limit=3))
+    newest, _ = await _all(of_u1, port.HistoryListing(limit=3))
     assert [e.bid_id for e in newest] == sorted((e.bid_id for e in entries), reverse=True)
-    won, _ = await _all(of_u1, HistoryListing(outcomes=frozenset({SnipeStatus.WON}), limit=1))
+    won, _ = await _all(of_u1, port.HistoryListing(outcomes=frozenset({SnipeStatus.WON}), limit=1))
     assert {e.bid_id for e in won} == {entries[1].bid_id, entries[3].bid_id}
     first = entries[0].settled_ms
-    early, _ = await _all(of_u1, HistoryListing(settled_from_ms=first, settled_to_ms=first))
+    early, _ = await _all(of_u1, port.HistoryListing(settled_from_ms=first, settled_to_ms=first))
     assert {e.settled_ms for e in early} == {first}
-    page = await of_u1(HistoryListing(limit=1))
+    page = await of_u1(port.HistoryListing(limit=1))
     with pytest.raises(NotFound):
-        await stores.history.list_for_user("u-2", HistoryListing(cursor=page.next_cursor))
+        await stores.history.list_for_user("u-2", port.HistoryListing(cursor=page.next_cursor))
     with pytest.raises(NotFound):
         await stores.history.get("u-2", entries[0].bid_id)
     assert await stores.history.delete_all_for_user("u-1") == 4

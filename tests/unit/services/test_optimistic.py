@@ -37,7 +37,18 @@ async def test_what_the_caller_read_is_used_first() -> None:
     assert await optimistic_update(read, write, what="x", current="read") == "READ"
 
 
-async def test_it_gives_up_with_a_409_after_a_few_tries() -> None:
+@pytest.mark.parametrize(
+    ("refusal", "tries", "raised"),
+    [
+        # Stale every time: a few tries, then a 409 an outer loop does not retry again.
+        (StaleWrite("changed"), ATTEMPTS, Conflict),
+        # Any other refusal is the answer, not a race: no second try.
+        (IllegalTransition("a WON snipe cannot become CANCELLED"), 1, IllegalTransition),
+    ],
+)
+async def test_only_a_stale_write_is_tried_again_and_only_a_few_times(
+    refusal: Exception, tries: int, raised: type[Exception]
+) -> None:
     attempts = 0
 
     async def read() -> None:
@@ -46,25 +57,11 @@ async def test_it_gives_up_with_a_409_after_a_few_tries() -> None:
     async def write(_: None) -> None:
         nonlocal attempts
         attempts += 1
-        raise StaleWrite("changed")
+        raise refusal
 
-    with pytest.raises(Conflict) as caught:
+    with pytest.raises(raised) as caught:
         await optimistic_update(read, write, what="the profile")
-    assert attempts == ATTEMPTS and caught.value.message == "the profile kept changing; try again"
-    assert not isinstance(caught.value, StaleWrite)  # an outer loop does not retry it again
-
-
-async def test_a_refusal_that_is_no_stale_write_is_not_retried() -> None:
-    attempts = 0
-
-    async def read() -> None:
-        return None
-
-    async def write(_: None) -> None:
-        nonlocal attempts
-        attempts += 1
-        raise IllegalTransition("a WON snipe cannot become CANCELLED")
-
-    with pytest.raises(IllegalTransition):
-        await optimistic_update(read, write, what="the snipe")
-    assert attempts == 1
+    assert attempts == tries
+    assert not isinstance(caught.value, StaleWrite)
+    if raised is Conflict:
+        assert caught.value.args[0] == "the profile kept changing; try again"
