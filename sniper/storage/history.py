@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.domain.errors import Conflict, NotFound
+from sniper.domain.errors import NotFound
 from sniper.domain.history import HistoryEntry
 from sniper.services.ports.stores import HistoryListing, HistoryStore, Page
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
-from sniper.storage.table import DynamoTable, is_in, translated_errors
+from sniper.storage.table import DynamoTable, is_in
 
 DEFAULT_RETENTION_DAYS = 400
 
@@ -33,30 +33,19 @@ class HistoryRepository(HistoryStore):
 
     async def record(self, entry: HistoryEntry) -> HistoryEntry:
         """Write the entry once; a retried settle finds the first one and returns it unchanged."""
-        try:
-            with translated_errors():
-                await self.table.client.put_item(
-                    TableName=self.table.name,
-                    Item=self._to_item(entry),
-                    ConditionExpression="attribute_not_exists(historyId)",
-                )
-        except Conflict:
-            return await self.get(entry.user_id, entry.bid_id)
-        return entry
+        if await self.table.put_if(self._to_item(entry), "attribute_not_exists(historyId)"):
+            return entry
+        return await self.get(entry.user_id, entry.bid_id)
 
     async def mark_emailed(self, user_id: str, bid_id: str, emailed_ms: int) -> None:
-        """Note when the outcome's email went out (once: a later call keeps the first)."""
-        try:
-            with translated_errors():
-                await self.table.client.update_item(
-                    TableName=self.table.name,
-                    Key={"userId": {"S": user_id}, "historyId": {"S": bid_id}},
-                    UpdateExpression="SET emailedMs = if_not_exists(emailedMs, :t)",
-                    ConditionExpression="attribute_exists(historyId)",
-                    ExpressionAttributeValues={":t": {"N": str(emailed_ms)}},
-                )
-        except Conflict:
-            return  # no entry (a PLACED email, or the entry expired): nothing to note
+        """Note when the outcome's email went out (once: a later call keeps the first). No entry
+        (a PLACED email, or the entry expired): nothing to note."""
+        await self.table.update_if(
+            {"userId": {"S": user_id}, "historyId": {"S": bid_id}},
+            "SET emailedMs = if_not_exists(emailedMs, :t)",
+            "attribute_exists(historyId)",
+            ExpressionAttributeValues={":t": {"N": str(emailed_ms)}},
+        )
 
     async def get(self, user_id: str, bid_id: str) -> HistoryEntry:
         item = await self.table.get_item({"userId": {"S": user_id}, "historyId": {"S": bid_id}})

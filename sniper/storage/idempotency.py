@@ -13,10 +13,9 @@ from typing import Any
 
 import msgspec
 
-from sniper.domain.errors import Conflict
 from sniper.services.ports.stores import IdempotencyRecord, IdempotencyStore, StoredAnswer
 from sniper.storage.side_records import side_key
-from sniper.storage.table import DynamoTable, translated_errors
+from sniper.storage.table import DynamoTable
 
 KEY_KIND = "idempotency"
 
@@ -32,7 +31,7 @@ def _key(user_id: str, key: str) -> dict[str, Any]:
 def _held_by(token: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The condition of a change only the request that claimed the key may make."""
     return {
-        "ConditionExpression": "#token = :token",
+        "condition": "#token = :token",
         "ExpressionAttributeNames": {"#token": "token"},
         "ExpressionAttributeValues": {":token": {"S": token}, **(values or {})},
     }
@@ -81,26 +80,13 @@ class IdempotencyRecords(IdempotencyStore):
 
     async def finish(self, user_id: str, key: str, token: str, answer: StoredAnswer) -> bool:
         """Record the answer, if this token still holds the key; False if it lost it."""
-        try:
-            with translated_errors():
-                await self.table.client.update_item(
-                    TableName=self.table.name,
-                    Key=_key(user_id, key),
-                    UpdateExpression="SET answer = :answer",
-                    **_held_by(token, {":answer": {"S": _encode_answer(answer).decode()}}),
-                )
-        except Conflict:
-            return False
-        return True
+        return await self.table.update_if(
+            _key(user_id, key),
+            "SET answer = :answer",
+            **_held_by(token, {":answer": {"S": _encode_answer(answer).decode()}}),
+        )
 
     async def release(self, user_id: str, key: str, token: str) -> None:
-        """Give the key up (the request failed on our side): a retry may run it again."""
-        try:
-            with translated_errors():
-                await self.table.client.delete_item(
-                    TableName=self.table.name,
-                    Key=_key(user_id, key),
-                    **_held_by(token),
-                )
-        except Conflict:
-            return  # another request took it over: its record is not ours to drop
+        """Give the key up (the request failed on our side): a retry may run it again. Another
+        request that took it over keeps it."""
+        await self.table.delete_if(_key(user_id, key), **_held_by(token))

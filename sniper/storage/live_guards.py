@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sniper.domain.errors import Conflict
 from sniper.services.ports.stores import Guard, LiveGuardStore
 from sniper.storage.side_records import side_key
-from sniper.storage.table import DynamoTable, translated_errors
+from sniper.storage.table import DynamoTable
 
 GUARD_KIND = "live"
 
@@ -52,13 +53,12 @@ class LiveGuards(LiveGuardStore):
 
     async def release(self, user_id: str, item_id: str, bid_id: str) -> None:
         """Drop the guard if `bid_id` still holds it (a snipe that was never written)."""
-        with translated_errors("the guard has another holder"):
-            await self.table.client.delete_item(
-                TableName=self.table.name,
-                Key=_key(user_id, item_id),
-                ConditionExpression="holderBidId = :mine",
-                ExpressionAttributeValues={":mine": {"S": bid_id}},
-            )
+        if not await self.table.delete_if(
+            _key(user_id, item_id),
+            "holderBidId = :mine",
+            ExpressionAttributeValues={":mine": {"S": bid_id}},
+        ):
+            raise Conflict("the guard has another holder")
 
 
 def _guard(item: Mapping[str, Any]) -> Guard:

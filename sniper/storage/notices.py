@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.domain.errors import Conflict
 from sniper.services.ports.stores import Notice, NoticeStore, StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.side_records import side_key
-from sniper.storage.table import DynamoTable, translated_errors
+from sniper.storage.table import DynamoTable
 
 RETENTION_SECONDS = 90 * 24 * 3600
 _KIND = "notice"
@@ -71,28 +70,16 @@ class NoticesRepository(NoticeStore):
 
     async def claim(self, notice: Notice) -> Notice | None:
         """Record a new SENDING claim; None when a record exists already (read it with get)."""
-        try:
-            with translated_errors():
-                await self.table.client.put_item(
-                    TableName=self.table.name,
-                    Item=self._to_item(notice),
-                    ConditionExpression="attribute_not_exists(bidId)",
-                )
-        except Conflict:
-            return None
-        return notice
+        written = await self.table.put_if(self._to_item(notice), "attribute_not_exists(bidId)")
+        return notice if written else None
 
     async def replace(self, current: Notice, updated: Notice) -> Notice:
         """Write `updated` if the record is still `current` (same claimant and state)."""
-        with translated_errors("the notice changed meanwhile", StaleWrite):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=self._to_item(updated),
-                ConditionExpression="claimant = :c AND #s = :s",
-                ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues={
-                    ":c": {"S": current.claimant},
-                    ":s": {"S": current.state.value},
-                },
-            )
+        if not await self.table.put_if(
+            self._to_item(updated),
+            "claimant = :c AND #s = :s",
+            names={"#s": "state"},
+            values={":c": {"S": current.claimant}, ":s": {"S": current.state.value}},
+        ):
+            raise StaleWrite("the notice changed meanwhile")
         return updated

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sniper.domain.errors import Conflict
 from sniper.domain.snipe import Snipe
 from sniper.services.ports.stores import Page, SnipeListing, SnipeStore, StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.side_records import is_snipe_key
-from sniper.storage.table import DynamoTable, is_in, translated_errors
+from sniper.storage.table import DynamoTable, is_in
 
 # Settled snipes stay listable for a while, then DynamoDB's TTL removes them (history remains).
 SNIPE_RETENTION_SECONDS = 90 * 24 * 3600
@@ -38,12 +39,8 @@ class SnipesRepository(SnipeStore):
         self.table = table
 
     async def create(self, snipe: Snipe) -> Snipe:
-        with translated_errors("a snipe with this id already exists"):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(snipe),
-                ConditionExpression="attribute_not_exists(bidId)",
-            )
+        if not await self.table.put_if(_to_item(snipe), "attribute_not_exists(bidId)"):
+            raise Conflict("a snipe with this id already exists")
         return snipe
 
     async def find(self, user_id: str, bid_id: str) -> Snipe | None:
@@ -55,16 +52,8 @@ class SnipesRepository(SnipeStore):
 
     async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
         """Write the next version; if anyone else wrote since `expected_version`, StaleWrite."""
-        if snipe.version != expected_version + 1:
-            raise ValueError("a saved snipe must be exactly one version ahead")
-        with translated_errors("the snipe changed meanwhile", StaleWrite):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(snipe),
-                ConditionExpression="attribute_exists(bidId) AND #v = :expected",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
-            )
+        if not await self.table.put_version(_to_item(snipe), snipe.version, expected_version):
+            raise StaleWrite("the snipe changed meanwhile")
         return snipe
 
     async def list_for_user(self, user_id: str, listing: SnipeListing) -> Page[Snipe]:

@@ -124,6 +124,56 @@ class DynamoTable:
                 return dict(held or {})
         return None
 
+    async def put_if(
+        self,
+        item: Item,
+        condition: str,
+        *,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> bool:
+        """Put `item` if `condition` holds; whether it was written."""
+        return await self.put_unless_held(item, condition, names=names, values=values) is None
+
+    async def put_version(self, item: Item, version: int, expected_version: int) -> bool:
+        """Put `item`, the record's `version`, if `expected_version` is the one stored (a record
+        that is not there has none); whether it was written."""
+        if version != expected_version + 1:
+            raise ValueError("a record is saved exactly one version ahead of the one read")
+        return await self.put_if(
+            item,
+            "#v = :expected",
+            names={"#v": "version"},
+            values={":expected": {"N": str(expected_version)}},
+        )
+
+    async def update_if(self, key: Item, update: str, condition: str, **expression: Any) -> bool:
+        """Update the item at `key` if `condition` holds; whether it was. `expression`:
+        ExpressionAttributeNames / ExpressionAttributeValues."""
+        try:
+            with translated_errors():
+                await self.client.update_item(
+                    TableName=self.name,
+                    Key=key,
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    **expression,
+                )
+        except Conflict:
+            return False
+        return True
+
+    async def delete_if(self, key: Item, condition: str, **expression: Any) -> bool:
+        """Delete the item at `key` if `condition` holds; whether it was."""
+        try:
+            with translated_errors():
+                await self.client.delete_item(
+                    TableName=self.name, Key=key, ConditionExpression=condition, **expression
+                )
+        except Conflict:
+            return False
+        return True
+
     async def claim(
         self,
         key: Item,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from sniper.domain.errors import Conflict
 from sniper.domain.user import User
 from sniper.services.ports.stores import StaleWrite, UserStore
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
@@ -34,26 +35,14 @@ class UsersRepository(UserStore):
 
     async def create(self, user: User) -> User:
         """Insert a new profile; a profile that already exists is a conflict."""
-        with translated_errors("this user already exists"):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(user),
-                ConditionExpression="attribute_not_exists(userId)",
-            )
+        if not await self.table.put_if(_to_item(user), "attribute_not_exists(userId)"):
+            raise Conflict("this user already exists")
         return user
 
     async def save(self, user: User, *, expected_version: int) -> User:
         """Replace the profile if nobody changed it since `expected_version`."""
-        if user.version != expected_version + 1:
-            raise ValueError("a saved user must be exactly one version ahead")
-        with translated_errors("the profile changed meanwhile; read it again", StaleWrite):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(user),
-                ConditionExpression="#v = :expected",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
-            )
+        if not await self.table.put_version(_to_item(user), user.version, expected_version):
+            raise StaleWrite("the profile changed meanwhile; read it again")
         return user
 
     async def delete(self, user_id: str) -> bool:

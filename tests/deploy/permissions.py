@@ -26,7 +26,8 @@ ADAPTER_ACTIONS: dict[str, frozenset[str]] = {
     ),
     "NoticesRepository": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}),
     "DynamoTable": frozenset(
-        {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:PutItem"}
+        {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:PutItem",
+         "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     ),
     # The Bids table's side records (sniper/storage/side_records.py).
     "LiveGuards": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
