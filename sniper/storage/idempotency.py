@@ -69,10 +69,14 @@ class IdempotencyRecords(IdempotencyStore):
             ":now_ms": {"N": str(now_ms)},
             ":fp": {"S": record.fingerprint},
         }
-        held = await self.table.claim(
-            _key(user_id, key), attributes, condition, names={"#ttl": "ttl"}, values=values
+        return await self.table.claim(
+            _key(user_id, key),
+            attributes,
+            condition,
+            _record,
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues=values,
         )
-        return _record(held) if held else None
 
     async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
         item = await self.table.get_item(_key(user_id, key))

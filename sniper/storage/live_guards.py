@@ -42,10 +42,14 @@ class LiveGuards(LiveGuardStore):
             "claimedMs": {"N": str(guard.claimed_ms)},
             "ttl": {"N": str(expires_s)},
         }
-        held = await self.table.claim(
-            _key(user_id, item_id), attributes, condition, names={"#ttl": "ttl"}, values=values
+        return await self.table.claim(
+            _key(user_id, item_id),
+            attributes,
+            condition,
+            _guard,
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues=values,
         )
-        return _guard(held) if held else None
 
     async def get(self, user_id: str, item_id: str) -> Guard | None:
         item = await self.table.get_item(_key(user_id, item_id))

@@ -78,8 +78,11 @@ class NoticesRepository(NoticeStore):
         if not await self.table.put_if(
             self._to_item(updated),
             "claimant = :c AND #s = :s",
-            names={"#s": "state"},
-            values={":c": {"S": current.claimant}, ":s": {"S": current.state.value}},
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={
+                ":c": {"S": current.claimant},
+                ":s": {"S": current.state.value},
+            },
         ):
             raise StaleWrite("the notice changed meanwhile")
         return updated

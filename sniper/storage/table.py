@@ -94,29 +94,19 @@ class DynamoTable:
         items = [decode(item) for item in page.get("Items", [])]
         return Page(items, cursor_for(user_id, listing, page.get("LastEvaluatedKey")))
 
-    async def put_unless_held(
-        self,
-        item: Item,
-        condition: str,
-        *,
-        names: dict[str, str] | None = None,
-        values: dict[str, Any] | None = None,
-    ) -> Item | None:
+    async def put_unless_held(self, item: Item, condition: str, **expression: Any) -> Item | None:
         """Put `item` if `condition` holds. None when written; otherwise the item that stood in
-        the way, as DynamoDB returned it with the refusal ({} if it has gone since)."""
-        request: dict[str, Any] = {
-            "TableName": self.name,
-            "Item": item,
-            "ConditionExpression": condition,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        if names:
-            request["ExpressionAttributeNames"] = names
-        if values:
-            request["ExpressionAttributeValues"] = values
+        the way, as DynamoDB returned it with the refusal ({} if it has gone since).
+        `expression`: ExpressionAttributeNames / ExpressionAttributeValues."""
         with translated_errors():
             try:
-                await self.client.put_item(**request)
+                await self.client.put_item(
+                    TableName=self.name,
+                    Item=item,
+                    ConditionExpression=condition,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    **expression,
+                )
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                     raise
@@ -124,16 +114,9 @@ class DynamoTable:
                 return dict(held or {})
         return None
 
-    async def put_if(
-        self,
-        item: Item,
-        condition: str,
-        *,
-        names: dict[str, str] | None = None,
-        values: dict[str, Any] | None = None,
-    ) -> bool:
+    async def put_if(self, item: Item, condition: str, **expression: Any) -> bool:
         """Put `item` if `condition` holds; whether it was written."""
-        return await self.put_unless_held(item, condition, names=names, values=values) is None
+        return await self.put_unless_held(item, condition, **expression) is None
 
     async def put_version(self, item: Item, version: int, expected_version: int) -> bool:
         """Put `item`, the record's `version`, if `expected_version` is the one stored (a record
@@ -143,13 +126,12 @@ class DynamoTable:
         return await self.put_if(
             item,
             "#v = :expected",
-            names={"#v": "version"},
-            values={":expected": {"N": str(expected_version)}},
+            ExpressionAttributeNames={"#v": "version"},
+            ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
         )
 
     async def update_if(self, key: Item, update: str, condition: str, **expression: Any) -> bool:
-        """Update the item at `key` if `condition` holds; whether it was. `expression`:
-        ExpressionAttributeNames / ExpressionAttributeValues."""
+        """Update the item at `key` if `condition` holds; whether it was."""
         try:
             with translated_errors():
                 await self.client.update_item(
@@ -179,22 +161,19 @@ class DynamoTable:
         key: Item,
         attributes: Item,
         condition: str,
-        *,
-        names: dict[str, str] | None = None,
-        values: dict[str, Any] | None = None,
-    ) -> Item | None:
+        decode: Callable[[Item], T],
+        **expression: Any,
+    ) -> T | None:
         """Put the record at `key` if `condition` holds: None when claimed, else the record that
-        holds it. A refusal that returned nothing (the holder went meanwhile) reads what stands
-        there now, and tries again if nothing does."""
+        holds it, decoded. A refusal that returned nothing (the holder went meanwhile) reads
+        what stands there now, and tries again if nothing does."""
         for _ in range(_CLAIM_ATTEMPTS):
-            held = await self.put_unless_held(
-                {**key, **attributes}, condition, names=names, values=values
-            )
+            held = await self.put_unless_held({**key, **attributes}, condition, **expression)
             if held is None:
                 return None
             standing = held or await self.get_item(key)
             if standing:
-                return standing
+                return decode(standing)
         raise Conflict("the record kept changing hands; try again")
 
     async def delete_partition(self, user_id: str, sort_key: str) -> list[str]:
