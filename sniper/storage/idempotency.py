@@ -54,33 +54,24 @@ class IdempotencyRecords(IdempotencyStore):
     async def claim(
         self, user_id: str, key: str, record: IdempotencyRecord, *, token: str, now_ms: int
     ) -> IdempotencyRecord | None:
-        condition = (
-            "attribute_not_exists(bidId) OR #ttl < :now_s OR "
-            "(fingerprint = :fp AND attribute_not_exists(answer) AND leaseUntilMs < :now_ms)"
-        )
         attributes = {
             "fingerprint": {"S": record.fingerprint},
             "token": {"S": token},
             "leaseUntilMs": {"N": str(record.lease_until_ms)},
             "ttl": {"N": str(record.expires_s)},
         }
-        values = {
-            ":now_s": {"N": str(now_ms // 1000)},
-            ":now_ms": {"N": str(now_ms)},
-            ":fp": {"S": record.fingerprint},
-        }
+        # ... or the same request's, unanswered, whose holder's lease ran out.
         return await self.table.claim(
             _key(user_id, key),
             attributes,
-            condition,
             _record,
-            ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues=values,
+            now_s=now_ms // 1000,
+            or_when="fingerprint = :fp AND attribute_not_exists(answer) AND leaseUntilMs < :now_ms",
+            values={":now_ms": {"N": str(now_ms)}, ":fp": {"S": record.fingerprint}},
         )
 
     async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
-        item = await self.table.get_item(_key(user_id, key))
-        return _record(item) if item else None
+        return await self.table.read(_key(user_id, key), _record)
 
     async def finish(self, user_id: str, key: str, token: str, answer: StoredAnswer) -> bool:
         """Record the answer, if this token still holds the key; False if it lost it."""

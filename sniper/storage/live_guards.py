@@ -32,28 +32,23 @@ class LiveGuards(LiveGuardStore):
     async def claim(
         self, user_id: str, item_id: str, guard: Guard, *, expires_s: int, replacing: Guard | None
     ) -> Guard | None:
-        condition = "attribute_not_exists(bidId) OR #ttl < :now"
-        values = {":now": {"N": str(guard.claimed_ms // 1000)}}
-        if replacing is not None:
-            condition += " OR holderBidId = :seen"
-            values[":seen"] = {"S": replacing.holder_bid_id}
         attributes = {
             "holderBidId": {"S": guard.holder_bid_id},
             "claimedMs": {"N": str(guard.claimed_ms)},
             "ttl": {"N": str(expires_s)},
         }
+        seen = {":seen": {"S": replacing.holder_bid_id}} if replacing is not None else None
         return await self.table.claim(
             _key(user_id, item_id),
             attributes,
-            condition,
             _guard,
-            ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues=values,
+            now_s=guard.claimed_ms // 1000,
+            or_when="holderBidId = :seen" if seen else None,
+            values=seen,
         )
 
     async def get(self, user_id: str, item_id: str) -> Guard | None:
-        item = await self.table.get_item(_key(user_id, item_id))
-        return _guard(item) if item else None
+        return await self.table.read(_key(user_id, item_id), _guard)
 
     async def release(self, user_id: str, item_id: str, bid_id: str) -> None:
         """Drop the guard if `bid_id` still holds it (a snipe that was never written)."""

@@ -64,6 +64,11 @@ class DynamoTable:
         item = result.get("Item")
         return dict(item) if item else None
 
+    async def read(self, key: Item, decode: Callable[[Item], T]) -> T | None:
+        """The item at `key`, decoded, or None."""
+        item = await self.get_item(key)
+        return decode(item) if item is not None else None
+
     async def query_all(self, **request: Any) -> AsyncIterator[Item]:
         request["TableName"] = self.name
         while True:
@@ -160,15 +165,29 @@ class DynamoTable:
         self,
         key: Item,
         attributes: Item,
-        condition: str,
         decode: Callable[[Item], T],
-        **expression: Any,
+        *,
+        now_s: int,
+        or_when: str | None = None,
+        values: dict[str, Any] | None = None,
     ) -> T | None:
-        """Put the record at `key` if `condition` holds: None when claimed, else the record that
-        holds it, decoded. A refusal that returned nothing (the holder went meanwhile) reads
-        what stands there now, and tries again if nothing does."""
+        """Put the record at `key` where none is, or an expired one (its `ttl` passed: DynamoDB's
+        TTL may not have removed it yet), or `or_when` holds. None when claimed, else the record
+        that holds it, decoded. A refusal that returned nothing (the holder went meanwhile)
+        reads what stands there now, and tries again if nothing does."""
+        # Every table's partition key is userId: where it is absent, no record is.
+        condition = "attribute_not_exists(userId) OR #ttl < :now_s"
+        if or_when:
+            condition += f" OR ({or_when})"
+        names = {"#ttl": "ttl"}
+        bound = {":now_s": {"N": str(now_s)}, **(values or {})}
         for _ in range(_CLAIM_ATTEMPTS):
-            held = await self.put_unless_held({**key, **attributes}, condition, **expression)
+            held = await self.put_unless_held(
+                {**key, **attributes},
+                condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=bound,
+            )
             if held is None:
                 return None
             standing = held or await self.get_item(key)
