@@ -13,6 +13,7 @@ from tests.integration.api.conftest import (
     ApiApps,
     Sim,
     link_ebay,
+    schedules,
     snipe_via_api,
 )
 from tests.support.http_events import claims_for, http_event
@@ -77,8 +78,7 @@ async def test_delete_account_removes_everything_and_is_idempotent(
     await history_repo.record(
         make_history(await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON)))
     )
-    scheduler, group = local_aws.client("scheduler"), local_aws.refs["ScheduleGroup"]
-    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 2  # primary and standby
+    assert len(schedules(local_aws)) == 2  # primary and standby
 
     answer = await api.request(USER_MANAGEMENT, "DELETE", "/users/account", user=user_id)
     assert answer.status == 200
@@ -91,7 +91,7 @@ async def test_delete_account_removes_everything_and_is_idempotent(
     }
     assert await users_repo.get(user_id) is None
     assert await snipes_repo.all_for_user(user_id) == []
-    assert scheduler.list_schedules(GroupName=group)["Schedules"] == []
+    assert schedules(local_aws) == []
 
     again = await api.request(USER_MANAGEMENT, "DELETE", "/users/account", user=user_id)
     assert again.status == 200
