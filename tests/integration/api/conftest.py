@@ -151,6 +151,13 @@ async def link_ebay(api: ApiApps, sim: Sim, user: str, username: str) -> ApiResp
     return callback
 
 
+async def sniping(api: ApiApps, sim: Sim, user: str, username: str) -> ApiResponse:
+    """A user who linked eBay account `username` and set a snipe on a new auction (POST /bids)."""
+    await link_ebay(api, sim, user, username)
+    auction = await sim.auction()
+    return await snipe_via_api(api, user, auction["itemId"])
+
+
 def bid_body(item_id: str, value: str = "30.00", currency: str = "USD", **extra: object) -> dict:
     """A POST /bids body: a snipe on `item_id` at `value`."""
     return {"itemId": item_id, "maxBid": {"value": value, "currency": currency}, **extra}

@@ -269,12 +269,9 @@ async def test_another_user_sees_nothing_of_mine(
         HISTORY, "GET", "/bid-history", user=linked, query={"limit": "1"}
     )
     assert my_history.body["nextCursor"]
+    mine = {"cursor": my_history.body["nextCursor"]}
     their_history = await api.request(
-        HISTORY,
-        "GET",
-        "/bid-history",
-        user=other_user_id,
-        query={"cursor": my_history.body["nextCursor"]},
+        HISTORY, "GET", "/bid-history", user=other_user_id, query=mine
     )
     assert their_history.status == 404
     listing = await api.request(BIDS, "GET", "/bids", user=other_user_id)

@@ -21,7 +21,7 @@ from tests.integration.api.conftest import (
     link_ebay,
     redeem,
     schedules,
-    snipe_via_api,
+    sniping,
 )
 from tests.support.http_events import claims_for, http_event
 
@@ -188,9 +188,7 @@ async def test_unlink_cancels_pending_snipes_and_lists_them(
     snipes_repo: SnipesRepository,
     users_repo: UsersRepository,
 ) -> None:
-    await link_ebay(api, sim, user_id, "buyer_one")
-    auction = await sim.auction()
-    created = await snipe_via_api(api, user_id, auction["itemId"], max_bid="30.00")
+    created = await sniping(api, sim, user_id, "buyer_one")
     settled = await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON))
     assert len(schedules(local_aws)) == 2  # primary and standby
 

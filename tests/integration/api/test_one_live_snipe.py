@@ -14,17 +14,13 @@ from typing import Any
 
 import pytest
 
-from sniper.devstack.ebaysim import SimulatorServer
-from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
+from sniper.devstack.local.aws import LocalAws
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.errors import UpstreamUnavailable
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.ebay.client import EbayClient
-from sniper.ebay.credentials import AppCredentials
-from sniper.ebay.endpoints import endpoints_for
-from sniper.ebay.http import EbayHttp
 from sniper.handlers import bid_management
 from sniper.runtime import App
 from sniper.services.ports.stores import Guard, SnipeListing
@@ -258,30 +254,23 @@ async def test_a_failed_write_frees_the_item_only_if_the_snipe_is_not_there(
     api: ApiApps,
     sim: Sim,
     linked: str,
-    ebay_sim: SimulatorServer,
+    ebay_client: EbayClient,
     users_repo: UsersRepository,
     snipes_repo: SnipesRepository,
     guards: LiveGuards,
     lands: bool,
 ) -> None:
     auction = await sim.auction()
-    credentials = AppCredentials(
-        client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET, ru_name=LOCAL_RU_NAME
+    snipes = Snipes(
+        users=users_repo,
+        store=FailingWrites(snipes_repo.table, lands=lands),
+        guards=guards,
+        browse=ebay_client.browse,
+        scheduler=None,  # type: ignore[arg-type]  # never reached: the write fails first
     )
-    ebay = EbayClient(endpoints_for("local", ebay_sim.url), credentials, EbayHttp())
-    try:
-        snipes = Snipes(
-            users=users_repo,
-            store=FailingWrites(snipes_repo.table, lands=lands),
-            guards=guards,
-            browse=ebay.browse,
-            scheduler=None,  # type: ignore[arg-type]  # never reached: the write fails first
-        )
-        request = NewSnipe(item_id=auction["itemId"], max_bid=Money.parse("30.00", "USD"))
-        with pytest.raises(UpstreamUnavailable):
-            await snipes.create(linked, request)
-    finally:
-        await ebay.close()
+    request = NewSnipe(item_id=auction["itemId"], max_bid=Money.parse("30.00", "USD"))
+    with pytest.raises(UpstreamUnavailable):
+        await snipes.create(linked, request)
 
     guard = await guards.get(linked, auction["itemId"])
     after = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))

@@ -47,13 +47,8 @@ async def test_watch_list_is_ordered_paged_and_marks_snipes(
     assert rest.body["items"][0]["isAuction"] is False and rest.body["nextCursor"] is None
 
     await link_ebay(api, sim, other_user_id, "someone_else")
-    theirs = await api.request(
-        WISHLIST,
-        "GET",
-        "/wishlist/items",
-        user=other_user_id,
-        query={"cursor": first.body["nextCursor"]},
-    )
+    mine = {"cursor": first.body["nextCursor"]}
+    theirs = await api.request(WISHLIST, "GET", "/wishlist/items", user=other_user_id, query=mine)
     assert theirs.status == 404 and theirs.error()["field"] == "cursor"
 
 

@@ -23,21 +23,17 @@ async def postmark_sink(tmp_path: Path) -> AsyncIterator[PostmarkSink]:
 
 
 @pytest.fixture
-def mail_aws(
-    local_aws: LocalAws, postmark_sink: PostmarkSink, monkeypatch: pytest.MonkeyPatch
-) -> LocalAws:
-    """The (session's) local AWS, whose functions send email to this test's sink."""
-    monkeypatch.setattr(local_aws, "postmark_base_url", postmark_sink.url)
-    return local_aws
-
-
-@pytest.fixture
 def stack_aws(
-    mail_aws: LocalAws, ebay_sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+    local_aws: LocalAws,
+    postmark_sink: PostmarkSink,
+    ebay_sim: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> LocalAws:
-    """... and whose functions talk to the eBay simulator."""
-    monkeypatch.setattr(mail_aws, "ebay_base_url", ebay_sim.url)
-    return mail_aws
+    """The (session's) local AWS, whose functions email this test's sink and talk to the eBay
+    simulator."""
+    monkeypatch.setattr(local_aws, "postmark_base_url", postmark_sink.url)
+    monkeypatch.setattr(local_aws, "ebay_base_url", ebay_sim.url)
+    return local_aws
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.devstack.local.postmark_sink import PostmarkSink
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.domain.user import EbayLink, User
+from sniper.ebay.client import EbayClient
 from sniper.ebay.oauth import USER_SCOPES, UserTokens
+from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from sniper.vault import TokenVault
@@ -38,6 +40,7 @@ class Upkeep:
     users: UsersRepository
     snipes: SnipesRepository
     vault: TokenVault
+    tokens: EbayTokens
     sim: aiohttp.ClientSession
     postmark: PostmarkSink
 
@@ -61,17 +64,8 @@ class Upkeep:
             refresh_expires_ms=now_ms() + refresh_expires_in_ms,
             scopes=USER_SCOPES,
         )
-        link = EbayLink(
-            username=ebay_username,
-            scopes=tokens.scopes,
-            access_token_ciphertext=await self.vault.seal(user.user_id, tokens.access_token),
-            access_expires_ms=tokens.access_expires_ms,
-            refresh_token_ciphertext=await self.vault.seal(user.user_id, tokens.refresh_token),
-            refresh_expires_ms=tokens.refresh_expires_ms,
-            linked_ms=now_ms(),
-        )
-        linked = msgspec.structs.replace(user, ebay_link=link, version=user.version + 1)
-        return await self.users.save(linked, expected_version=user.version), tokens
+        linked = await self.tokens.link(user, tokens, username=ebay_username, ebay_user_id=None)
+        return linked, tokens
 
     async def run_refresh(self) -> dict[str, Any]:
         """One daily run (as the schedule invokes it), then every email it caused."""
@@ -92,10 +86,12 @@ async def upkeep(
     snipes_repo: SnipesRepository,
     token_vault: TokenVault,
     ebay_sim: SimulatorServer,
+    ebay_client: EbayClient,
     postmark_sink: PostmarkSink,
 ) -> AsyncIterator[Upkeep]:
+    tokens = EbayTokens(users_repo, token_vault, ebay_client.oauth)
     async with aiohttp.ClientSession(base_url=ebay_sim.url) as sim:
-        yield Upkeep(functions, users_repo, snipes_repo, token_vault, sim, postmark_sink)
+        yield Upkeep(functions, users_repo, snipes_repo, token_vault, tokens, sim, postmark_sink)
 
 
 async def test_access_token_near_expiry_is_refreshed(upkeep: Upkeep) -> None:
