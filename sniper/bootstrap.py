@@ -17,6 +17,7 @@ Each method imports what it builds: a function loads the modules it is made of a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aws_lambda_powertools import Logger
@@ -88,14 +89,19 @@ class Root(Generic[Settings]):
         self.common: BaseSettings = settings
         self.clients: ClientSource = clients or AwsClients.for_settings(settings)
         self.clock = clock
-        # Powertools' JSON logger; its records carry the correlation id once one is set.
-        self.logger = Logger(service=service, level=settings.log_level, use_rfc3339=True)
+        self.service = service
         self._shared: dict[str, Any] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = [self.clients.close]
 
     @property
     def settings(self) -> Settings:
         return self._settings
+
+    @cached_property
+    def logger(self) -> Logger:
+        """Powertools' JSON logger; its records carry the correlation id once one is set. Made
+        when first asked for: the bid executor configures its own."""
+        return Logger(service=self.service, level=self.common.log_level, use_rfc3339=True)
 
     async def aclose(self) -> None:
         """Release what was built (the eBay client's connections, then the AWS clients)."""
