@@ -156,25 +156,12 @@ ScheduleGroup = UserManagementSettings | EbayOAuthSettings | BidManagementSettin
 NotifiesUsers = ExecutorSettings | TokenRefreshSettings
 
 
-# Variables the local stack sets beyond what the template declares.
-LOCAL_ONLY_VARIABLES = frozenset(
-    {
-        "AWS_REGION",
-        "AWS_ENDPOINT_URL",
-        "LAMBDA_ENDPOINT_URL",
-        "EBAY_BASE_URL",
-        "POSTMARK_BASE_URL",
-        "LOG_LEVEL",
-    }
-)
-
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def load_settings(kind: type[SettingsT], environ: Mapping[str, str] | None = None) -> SettingsT:
     env = os.environ if environ is None else environ
-    names = {field.encode_name for field in msgspec.structs.fields(kind)}
-    present = {name: env[name] for name in names if name in env and env[name] != ""}
+    present = {name: env[name] for name in variables_read(kind) if env.get(name)}
     try:
         return msgspec.convert(present, type=kind, strict=False)
     except msgspec.ValidationError as exc:
