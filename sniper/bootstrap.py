@@ -39,7 +39,7 @@ from sniper.config import (
     UserManagementSettings,
     UsersTable,
 )
-from sniper.runtime import ClientSource
+from sniper.runtime import ClientSource, Closer, close_all
 
 if TYPE_CHECKING:
     from sniper.api.idempotency import IdempotentRequests
@@ -91,7 +91,7 @@ class Root(Generic[Settings]):
         self.clock = clock
         self.service = service
         self._shared: dict[str, Any] = {}
-        self._closers: list[Callable[[], Awaitable[None]]] = [self.clients.close]
+        self._closers: list[Closer] = [self.clients.close]
 
     @property
     def settings(self) -> Settings:
@@ -105,8 +105,7 @@ class Root(Generic[Settings]):
 
     async def aclose(self) -> None:
         """Release what was built (the eBay client's connections, then the AWS clients)."""
-        for close in reversed(self._closers):
-            await close()
+        await close_all(self._closers)
 
     async def _once(self, name: str, build: Callable[[], Awaitable[T]]) -> T:
         """What holds state worth keeping (caches, connections) is built once per root."""

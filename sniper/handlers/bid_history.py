@@ -14,7 +14,7 @@ from sniper.runtime import App, Entrypoint
 async def build(environ: Mapping[str, str]) -> App:
     root = Root(load_settings(BidHistorySettings, environ), service="bid-history")
     router = history.build_router(await root.history_repository())
-    return HttpApp([router], root.logger, closers=[root.aclose])
+    return HttpApp([router], root.logger, root.aclose)
 
 
 handler = Entrypoint(build)

@@ -16,7 +16,7 @@ async def build(environ: Mapping[str, str]) -> App:
     router = bids.build_router(
         await root.snipes_service(), await root.idempotent_requests(), root.sniper_metrics()
     )
-    return HttpApp([router], root.logger, closers=[root.aclose])
+    return HttpApp([router], root.logger, root.aclose)
 
 
 handler = Entrypoint(build)

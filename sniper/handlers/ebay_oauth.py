@@ -14,7 +14,7 @@ from sniper.runtime import App, Entrypoint
 async def build(environ: Mapping[str, str]) -> App:
     root = Root(load_settings(EbayOAuthSettings, environ), service="ebay-oauth")
     router = ebay_auth.build_router(await root.ebay_linking())
-    return HttpApp([router], root.logger, closers=[root.aclose])
+    return HttpApp([router], root.logger, root.aclose)
 
 
 handler = Entrypoint(build)

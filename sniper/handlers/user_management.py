@@ -20,7 +20,7 @@ async def build(environ: Mapping[str, str]) -> App:
         ),
         openapi.build_router(),
     ]
-    return HttpApp(routers, root.logger, closers=[root.aclose])
+    return HttpApp(routers, root.logger, root.aclose)
 
 
 handler = Entrypoint(build)

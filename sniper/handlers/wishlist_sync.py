@@ -14,7 +14,7 @@ from sniper.runtime import App, Entrypoint
 async def build(environ: Mapping[str, str]) -> App:
     root = Root(load_settings(WishlistSettings, environ), service="wishlist-sync")
     router = wishlist.build_router(await root.watchlist())
-    return HttpApp([router], root.logger, closers=[root.aclose])
+    return HttpApp([router], root.logger, root.aclose)
 
 
 handler = Entrypoint(build)
