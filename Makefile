@@ -48,9 +48,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The browser tests need the built app and a Chromium.
+# The browser tests need the built app and a Chromium. The unit suite runs first, alone, so its
+# last line says how long it took (seconds: it runs on fakes, tests/fakes), then everything else.
 pytest: $(STAMP) web browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q --ignore=tests/unit
 
 # eBay's contract files (OpenAPI/AsyncAPI), which the contract checks hold the client and the
 # simulator to. Found in $$SNIPER_CONTRACTS_DIR, ../shared/contracts/ebay, or the user's cache

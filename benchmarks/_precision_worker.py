@@ -36,14 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import msgspec
 
 from benchmarks._aims import OPTIONS, PROBES, SEND_MARGIN_NS, pooled
+from sniper.bootstrap import BID_RESPONSE_TIMEOUT_S
+from sniper.clock import SystemClock
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe
 from sniper.ebay.errors import EbayUnavailable
 from sniper.ebay.wire import WarmConnection
 from sniper.events import SnipeDue
-from sniper.executor.app import BID_RESPONSE_TIMEOUT_S, build
+from sniper.executor.app import build
 from sniper.executor.prepare import OfferRequests, warm_up
-from sniper.executor.timing import SystemClock, wait_until
+from sniper.executor.timing import wait_until
 from sniper.runtime import App, close_app
 
 MAX_BID = Money.parse("25.00", "USD")

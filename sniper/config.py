@@ -53,31 +53,35 @@ class EbaySettings(BaseSettings, frozen=True, kw_only=True):
             raise ValueError("EBAY_BASE_URL is required when EBAY_ENVIRONMENT is local")
 
 
-class UserManagementSettings(EbaySettings, frozen=True, kw_only=True):
+class EbayTablesSettings(EbaySettings, frozen=True, kw_only=True):
+    """A function that talks to eBay about users' snipes."""
+
     users_table: str
     bids_table: str
+
+
+class LinkedEbaySettings(EbayTablesSettings, frozen=True, kw_only=True):
+    """... and acts as the user on eBay: their tokens are sealed under this key."""
+
+    token_key_id: str
+
+
+class UserManagementSettings(EbayTablesSettings, frozen=True, kw_only=True):
     bid_history_table: str
     scheduler_group_name: str
 
 
-class EbayOAuthSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
+class EbayOAuthSettings(LinkedEbaySettings, frozen=True, kw_only=True):
     scheduler_group_name: str
     oauth_state_secret_arn: str
-    token_key_id: str
     oauth_state_ttl_seconds: int = 600
 
 
-class WishlistSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
-    token_key_id: str
+class WishlistSettings(LinkedEbaySettings, frozen=True, kw_only=True):
+    pass
 
 
-class BidManagementSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
+class BidManagementSettings(EbayTablesSettings, frozen=True, kw_only=True):
     scheduler_group_name: str
     scheduler_role_arn: str
     bid_executor_function_arn: str
@@ -101,11 +105,8 @@ class BidHistorySettings(BaseSettings, frozen=True, kw_only=True):
     bid_history_table: str
 
 
-class ExecutorSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
+class ExecutorSettings(LinkedEbaySettings, frozen=True, kw_only=True):
     bid_history_table: str
-    token_key_id: str
     notification_function_name: str
     # The wake queue (SQS): an invocation that came early relays itself there (sniper/wake.py).
     wake_queue_url: str
@@ -142,34 +143,27 @@ class NotificationSettings(BaseSettings, frozen=True, kw_only=True):
     postmark_timeout_seconds: float = 10.0
 
 
-class TokenRefreshSettings(EbaySettings, frozen=True, kw_only=True):
-    users_table: str
-    bids_table: str
-    token_key_id: str
+class TokenRefreshSettings(LinkedEbaySettings, frozen=True, kw_only=True):
     notification_function_name: str
     token_expiry_threshold: int = 7  # days
     access_refresh_margin_seconds: int = 3600
 
 
-# Variables the local stack sets beyond what the template declares.
-LOCAL_ONLY_VARIABLES = frozenset(
-    {
-        "AWS_REGION",
-        "AWS_ENDPOINT_URL",
-        "LAMBDA_ENDPOINT_URL",
-        "EBAY_BASE_URL",
-        "POSTMARK_BASE_URL",
-        "LOG_LEVEL",
-    }
-)
+# Whose settings carry each resource: a sniper.bootstrap method that needs one asks for
+# settings of these kinds, so a function cannot ask for what its environment does not give it.
+UsersTable = EbayTablesSettings | NotificationSettings
+BidsTable = EbayTablesSettings | NotificationSettings
+HistoryTable = UserManagementSettings | BidHistorySettings | ExecutorSettings | NotificationSettings
+ScheduleGroup = UserManagementSettings | EbayOAuthSettings | BidManagementSettings
+NotifiesUsers = ExecutorSettings | TokenRefreshSettings
+
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def load_settings(kind: type[SettingsT], environ: Mapping[str, str] | None = None) -> SettingsT:
     env = os.environ if environ is None else environ
-    names = {field.encode_name for field in msgspec.structs.fields(kind)}
-    present = {name: env[name] for name in names if name in env and env[name] != ""}
+    present = {name: env[name] for name in variables_read(kind) if env.get(name)}
     try:
         return msgspec.convert(present, type=kind, strict=False)
     except msgspec.ValidationError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 Event = dict[str, Any]
@@ -35,10 +35,19 @@ class Entrypoint:
         return self._loop.run_until_complete(self._app(event, context))
 
 
+Closer = Callable[[], Awaitable[None]]
+
+
+async def close_all(closers: Sequence[Closer]) -> None:
+    """Release in the reverse order of acquiring (what was built on a client goes before it)."""
+    for close in reversed(closers):
+        await close()
+
+
 class ClosingApp:
     """An app and what it must release when its container is retired (see `close_app`)."""
 
-    def __init__(self, handle: App, *closers: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, handle: App, *closers: Closer) -> None:
         self.handle = handle
         self._closers = closers
 
@@ -46,8 +55,7 @@ class ClosingApp:
         return await self.handle(event, context)
 
     async def aclose(self) -> None:
-        for close in reversed(self._closers):
-            await close()
+        await close_all(self._closers)
 
 
 async def close_app(app: App) -> None:

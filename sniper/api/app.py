@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,15 +17,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from sniper.api.errors import install_error_map
+from sniper.runtime import Closer, ClosingApp
 
 CORRELATION_HEADER = "X-Correlation-Id"
-
-Closer = Callable[[], Awaitable[None]]
-
-
-def api_logger(service: str, level: str) -> Logger:
-    """Powertools' JSON logger. Its records carry the correlation id once set per request."""
-    return Logger(service=service, level=level, use_rfc3339=True)
 
 
 def api_resolver(routers: Iterable[APIGatewayHttpRouter], logger: Logger) -> APIGatewayHttpResolver:
@@ -36,21 +30,19 @@ def api_resolver(routers: Iterable[APIGatewayHttpRouter], logger: Logger) -> API
     return resolver
 
 
-class HttpApp:
-    """`await app(event, context)`: what the function's Entrypoint (or the local gateway) calls."""
+class HttpApp(ClosingApp):
+    """`await app(event, context)`: what the function's Entrypoint (or the local gateway) calls.
+
+    `logger`: Powertools' JSON logger, whose records carry the correlation id once it is set."""
 
     def __init__(
-        self,
-        resolver: APIGatewayHttpResolver,
-        logger: Logger,
-        *,
-        closers: Iterable[Closer] = (),
+        self, routers: Iterable[APIGatewayHttpRouter], logger: Logger, *closers: Closer
     ) -> None:
-        self.resolver = resolver
+        super().__init__(self._resolve, *closers)
+        self.resolver = api_resolver(routers, logger)
         self.logger = logger
-        self._closers = list(closers)
 
-    async def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    async def _resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_context = event.get("requestContext") or {}
         correlation_id = str(request_context.get("requestId") or uuid.uuid4())
         self.logger.set_correlation_id(correlation_id)
@@ -69,7 +61,3 @@ class HttpApp:
             },
         )
         return response
-
-    async def aclose(self) -> None:
-        for close in reversed(self._closers):
-            await close()

@@ -23,19 +23,21 @@ neither scoped to the user nor removed with the account.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from dataclasses import KW_ONLY, dataclass
+from typing import Annotated, Any, Final
 
 import msgspec
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Request, Response
 
 from sniper.api.decoding import header
 from sniper.api.errors import response_for, status_for
+from sniper.api.inputs import raw_event
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -43,8 +45,7 @@ from sniper.domain.errors import (
     SniperError,
     UpstreamUnavailable,
 )
-from sniper.services.clock import ClockMs, now_ms
-from sniper.storage.idempotency import IdempotencyRecord, IdempotencyRecords, StoredAnswer
+from sniper.services.ports.stores import IdempotencyRecord, IdempotencyStore, StoredAnswer
 
 KEY_HEADER: Final = "Idempotency-Key"
 REPLAYED_HEADER: Final = "Idempotent-Replayed"
@@ -87,6 +88,14 @@ def idempotency_key(event: Mapping[str, Any]) -> str | None:
     return key
 
 
+def key_of(request: Request) -> str | None:
+    return idempotency_key(raw_event(request))
+
+
+# The request's Idempotency-Key, read before the route runs (see sniper.api.inputs).
+IdempotencyKey = Annotated[str | None, Depends(key_of)]
+
+
 def request_fingerprint(operation_id: str, request: msgspec.Struct) -> str:
     """The request as decoded (so spacing and field order do not matter), per operation."""
     encoded = msgspec.json.encode(request)
@@ -96,39 +105,27 @@ def request_fingerprint(operation_id: str, request: msgspec.Struct) -> str:
 Run = Callable[[], Awaitable[Response[str]]]
 
 
+@dataclass(frozen=True)
 class IdempotentRequests:
-    def __init__(
-        self,
-        records: IdempotencyRecords,
-        *,
-        correlation_id: Callable[[], str | None],
-        clock_ms: ClockMs = now_ms,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        wait_ms: int = WAIT_MS,
-        lease_ms: int = LEASE_MS,
-    ) -> None:
-        self.records = records
-        self.correlation_id = correlation_id
-        self.clock_ms = clock_ms
-        self.sleep = sleep
-        self.wait_ms = wait_ms
-        self.lease_ms = lease_ms
+    records: IdempotencyStore
+    _: KW_ONLY
+    correlation_id: Callable[[], str | None]
+    clock: Clock = SYSTEM_CLOCK
+    wait_ms: int = WAIT_MS
+    lease_ms: int = LEASE_MS
 
     async def answer(self, user_id: str, key: str, fingerprint: str, run: Run) -> Response[str]:
         """`run()`'s answer for the first request with `key`; the stored one for the rest."""
-        deadline = self.clock_ms() + self.wait_ms
+        deadline = now_ms(self.clock) + self.wait_ms
         while True:
             token = secrets.token_hex(16)
-            now = self.clock_ms()
-            record = await self.records.claim(
-                user_id,
-                key,
+            now = now_ms(self.clock)
+            claim = IdempotencyRecord(
                 fingerprint=fingerprint,
-                token=token,
-                now_ms=now,
                 lease_until_ms=now + self.lease_ms,
                 expires_s=now // 1000 + RETENTION_S,
             )
+            record = await self.records.claim(user_id, key, claim, token=token, now_ms=now)
             if record is None:
                 return await self._run(user_id, key, token, run)
             stored = await self._await_answer(user_id, key, fingerprint, record, deadline)
@@ -146,7 +143,7 @@ class IdempotentRequests:
     ) -> StoredAnswer | None:
         pause = 0.05
         while record is not None:
-            now = self.clock_ms()
+            now = now_ms(self.clock)
             if record.expires_s < now // 1000:
                 return None
             if record.fingerprint != fingerprint:
@@ -163,7 +160,7 @@ class IdempotentRequests:
                     "a request with this Idempotency-Key is still in progress; try again shortly",
                     field=KEY_HEADER,
                 )
-            await self.sleep(pause)
+            await self.clock.sleep(pause)
             pause = min(pause * 2, 0.5)
             record = await self.records.get(user_id, key)
         return None

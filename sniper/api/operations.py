@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 
 import msgspec
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from sniper.api.inputs import body, query
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Response[str]]])
 
@@ -58,24 +60,27 @@ class Operation:
 
 
 class RouteTable:
-    """Binds handlers to declared operations; `router()` refuses a declared but unbound one."""
+    """Binds handlers to declared operations; `router()` refuses a declared but unbound one.
+
+    A handler takes its inputs as parameters Powertools' Depends() fills in (sniper.api.inputs);
+    binding refuses one whose body or query is not the operation's declared Struct."""
 
     def __init__(self, operations: tuple[Operation, ...]) -> None:
         self.operations = {op.operation_id: op for op in operations}
         self._router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
         self._bound: set[str] = set()
 
-    @property
-    def current_event(self) -> Mapping[str, Any]:
-        """The raw HTTP API v2 event. Read it before a route's first await (see ARCH notes)."""
-        raw: Mapping[str, Any] = self._router.current_event.raw_event
-        return raw
-
     def bind(self, operation: Operation) -> Callable[[F], F]:
         if operation.operation_id not in self.operations:
             raise KeyError(f"{operation.operation_id} is not one of this table's operations")
 
         def register(handler: F) -> F:
+            declared = (operation.body, operation.query)
+            if read_structs(handler) != declared:
+                raise TypeError(
+                    f"{handler.__name__} reads (body, query) {read_structs(handler)}, "
+                    f"but {operation.operation_id} declares {declared}"
+                )
             self._router.route(rule=operation.powertools_rule, method=operation.method)(handler)
             self._bound.add(operation.operation_id)
             return handler
@@ -87,6 +92,22 @@ class RouteTable:
         if unbound:
             raise RuntimeError(f"operations declared without a handler: {sorted(unbound)}")
         return self._router
+
+
+def read_structs(handler: Callable[..., Any]) -> tuple[type[Any] | None, type[Any] | None]:
+    """(body, query): the Structs a handler's parameters have Depends() decode."""
+    found: list[type[Any] | None] = [None, None]
+    for hint in get_type_hints(handler, include_extras=True).values():
+        if get_origin(hint) is not Annotated:
+            continue
+        kind, *extras = get_args(hint)
+        for extra in extras:
+            if isinstance(extra, Depends) and isinstance(kind, type):
+                if extra.dependency is body(kind):
+                    found[0] = kind
+                elif extra.dependency is query(kind):
+                    found[1] = kind
+    return found[0], found[1]
 
 
 def json_response(

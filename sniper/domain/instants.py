@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-NS_PER_MS: Final = 1_000_000
-NS_PER_S: Final = 1_000_000_000
+from sniper.clock import NS_PER_MS, NS_PER_S
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,13 @@ class BiddingCheck(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     detail: str | None = None  # why UNKNOWN, in words
 
 
+class RenewalReason(enum.StrEnum):
+    """Why a user is asked to link eBay again (LinkNeedsRenewal, and the note on the link)."""
+
+    EXPIRING = "expiring"  # the grant's 18 months are nearly over
+    BROKEN = "broken"  # eBay refuses the grant (revoked on eBay, or expired)
+
+
 class EbayLink(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """The user's eBay authorisation. Tokens are only ever held here as KMS ciphertext."""
 
@@ -55,9 +62,9 @@ class EbayLink(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     ebay_user_id: str | None = None
     broken: bool = False
     broken_reason: str | None = None
-    # The last "link again" email sent about this link ("expiring" | "broken") and when, so the
-    # daily token refresh sends each notice once. A new link starts without one.
-    renewal_notice: str | None = None
+    # The last "link again" email sent about this link and when, so the daily token refresh
+    # sends each notice once. A new link starts without one.
+    renewal_notice: RenewalReason | None = None
     renewal_notice_ms: int | None = None
     # Added after links existed: a link made before it has none (shown as unknown).
     bidding_check: BiddingCheck | None = None

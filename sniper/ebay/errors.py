@@ -172,7 +172,10 @@ class InvalidBidAmount(OfferRejected):
     code = "invalid_bid_amount"
 
 
-class CurrencyMismatch(OfferRejected):
+class BidCurrencyMismatch(OfferRejected):
+    """The bid's currency is not the listing's (eBay's refusal; domain.errors.CurrencyMismatch is
+    ours, raised before anything reaches eBay)."""
+
     code = "bid_currency_mismatch"
 
 
@@ -211,12 +214,12 @@ OFFER_ERRORS: Final[Mapping[int, type[EbayError]]] = {
     120006: BidderNotEligible,
     120007: BidTooHigh,
     120008: BidTooLow,
-    120009: CurrencyMismatch,
+    120009: BidCurrencyMismatch,
     120010: CannotLowerBid,
     120011: BidTooHigh,  # exceeds the bid limit
     120012: AuctionEnded,
     120013: InvalidBidAmount,
-    120014: CurrencyMismatch,  # currency code invalid
+    120014: BidCurrencyMismatch,  # currency code invalid
     120015: MarketplaceNotSupported,  # header missing: our bug, but the same remedy
     120016: InvalidBidAmount,
     120017: MarketplaceNotSupported,

@@ -22,11 +22,11 @@ from typing import Any
 
 import msgspec
 
+from sniper.clock import NS_PER_MS, Clock
 from sniper.domain import instants
 from sniper.domain.errors import Conflict, NotFound, UpstreamUnavailable
-from sniper.domain.instants import NS_PER_MS, Timing
+from sniper.domain.instants import Timing
 from sniper.domain.snipe import Snipe, SnipeStatus
-from sniper.executor.timing import Clock
 from sniper.storage.snipes import SnipesRepository
 
 log = logging.getLogger(__name__)

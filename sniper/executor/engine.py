@@ -29,11 +29,12 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from sniper.clock import NS_PER_MS, NS_PER_S, SYSTEM_CLOCK, Clock
 from sniper.dispatch import Dispatch
 from sniper.domain import instants
 from sniper.domain.errors import EbayLinkBroken, EbayLinkRequired, UpstreamUnavailable
 from sniper.domain.history import TimingReport
-from sniper.domain.instants import NS_PER_MS, NS_PER_S, Timing
+from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, SkipReason, Snipe, SnipeStatus
 from sniper.ebay.browse import Item
@@ -46,7 +47,6 @@ from sniper.executor.fire import MAX_ATTEMPTS, FireResult, Verdict, fire
 from sniper.executor.groups import resolve_group
 from sniper.executor.prepare import OfferRequests, check_item, our_maximum_stands, warm_up
 from sniper.executor.steps import Step, StepHook
-from sniper.executor.timing import Clock, SystemClock
 from sniper.metrics import SniperMetrics
 from sniper.services.ebay_tokens import EbayTokens
 from sniper.storage.history import HistoryRepository
@@ -186,7 +186,6 @@ class BidExecutor:
         clock: Clock | None = None,
         config: ExecutorConfig | None = None,
         hooks: Hooks | None = None,
-        on_close: Callable[[], Awaitable[None]] | None = None,
         metrics: SniperMetrics | None = None,
     ) -> None:
         self.metrics = metrics
@@ -199,14 +198,17 @@ class BidExecutor:
         self.notify = notify
         self.wake = wake
         self.redispatch = redispatch
-        self.clock = clock or SystemClock()
+        self.clock = clock or SYSTEM_CLOCK
         self.config = config or ExecutorConfig()
         self.timing = self.config.timing
         self.hooks = hooks or Hooks()
-        self._on_close = on_close
+        self._on_close: Callable[[], Awaitable[None]] | None = None
+
+    def on_close(self, release: Callable[[], Awaitable[None]]) -> None:
+        """What `close()` releases (what it was built with: its eBay and AWS clients)."""
+        self._on_close = release
 
     async def close(self) -> None:
-        """Release what the executor was built with (its eBay HTTP session)."""
         if self._on_close is not None:
             await self._on_close()
 

@@ -20,10 +20,11 @@ import enum
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
+from sniper.clock import NS_PER_S, Clock
 from sniper.domain import instants
 from sniper.domain.errors import EbayLinkBroken
 from sniper.domain.history import Attempt
-from sniper.domain.instants import NS_PER_S, Timing
+from sniper.domain.instants import Timing
 from sniper.domain.snipe import FailureReason, SkipReason
 from sniper.ebay.errors import (
     AuctionEnded,
@@ -39,7 +40,7 @@ from sniper.ebay.errors import (
 from sniper.ebay.wire import AnswerLost
 from sniper.executor.claim import LeaseLost
 from sniper.executor.prepare import OfferRequests
-from sniper.executor.timing import Clock, wait_until
+from sniper.executor.timing import wait_until
 
 MAX_ATTEMPTS = 3
 MIN_GAP_S = 0.1

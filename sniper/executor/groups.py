@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
+from sniper.clock import NS_PER_S, Clock
 from sniper.domain.snipe import SkipReason, Snipe, SnipeStatus
 from sniper.executor.claim import Claim
-from sniper.executor.timing import NS_PER_S, Clock
 from sniper.storage.snipes import SnipesRepository
 
 

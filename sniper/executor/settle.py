@@ -13,17 +13,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
+from sniper.clock import NS_PER_MS, NS_PER_S, Clock
 from sniper.dispatch import Dispatch
 from sniper.domain.errors import EbayLinkBroken, NotFound
 from sniper.domain.history import HistoryEntry, TimingReport
-from sniper.domain.instants import NS_PER_MS, NS_PER_S
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.ebay.errors import EbayAppNotApproved, EbayError, EbayUnavailable, Unauthorized
 from sniper.events import Amount, SnipeOutcome
 from sniper.executor.claim import Claim
 from sniper.executor.prepare import OfferRequests, our_maximum_stands
-from sniper.executor.timing import Clock
 from sniper.metrics import SniperMetrics
 from sniper.storage.history import HistoryRepository
 from sniper.storage.notices import NoticesRepository

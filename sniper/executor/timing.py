@@ -1,4 +1,5 @@
-"""Time, injectable: the executor reads `now_ns` and sleeps through a Clock, so tests can drive it.
+"""Waiting for the instant. The executor reads the time and sleeps through a Clock
+(sniper/clock.py), so tests can drive it.
 
 Firing precision comes from `wait_until`: a coarse `asyncio.sleep` to a few milliseconds before
 the instant, then yielding to the loop, then a busy wait for the last millisecond (the event loop's
@@ -7,32 +8,11 @@ timer is only as precise as its clock and scheduling, the busy wait on `time.tim
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Protocol
-
-NS_PER_MS = 1_000_000
-NS_PER_S = 1_000_000_000
+from sniper.clock import NS_PER_MS, NS_PER_S, Clock
 
 # Below these, the coarse sleep hands over to yielding, and yielding to spinning.
 COARSE_MARGIN_NS = 4 * NS_PER_MS
 SPIN_MARGIN_NS = 1 * NS_PER_MS
-
-
-class Clock(Protocol):
-    def now_ns(self) -> int:
-        """Wall-clock epoch nanoseconds (eBay's close is a wall-clock instant)."""
-        ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def now_ns(self) -> int:
-        return time.time_ns()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 async def wait_until(clock: Clock, target_ns: int) -> int:

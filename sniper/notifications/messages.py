@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from sniper.domain.snipe import FailureReason, SkipReason
-from sniper.domain.user import NotificationChoices
+from sniper.domain.snipe import TERMINAL, FailureReason, SkipReason, SnipeStatus
+from sniper.domain.user import NotificationChoices, RenewalReason
 from sniper.events import Amount, LinkNeedsRenewal, NotifierEvent, SnipeOutcome
 
-OUTCOMES = ("PLACED", "WON", "LOST", "SKIPPED", "FAILED")
-RENEWAL_REASONS = ("expiring", "broken")
+# The outcomes an email exists for: a bid placed, and every end but the user's own cancelling.
+OUTCOMES = frozenset({SnipeStatus.PLACED, *TERMINAL} - {SnipeStatus.CANCELLED})
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
@@ -261,27 +261,27 @@ def render_outcome(event: SnipeOutcome, *, name: str = "") -> Message:
     price = money(event.final_price) if event.final_price else None
     reason = plain_reason(event.reason)
 
-    if outcome == "PLACED":
+    if outcome == SnipeStatus.PLACED:
         subject = f"Bid placed: {title}"
         lead = (
             f"Your snipe on “{title}” was placed with eBay, with a maximum bid of {max_bid}. "
             "We will email you the result when the auction closes."
         )
-    elif outcome == "WON":
+    elif outcome == SnipeStatus.WON:
         subject = f"You won: {title}" + (f" for {price}" if price else "")
         lead = (
             f"You won “{title}”"
             + (f" for {price}" if price else "")
             + (f" (your maximum bid was {max_bid}). eBay will ask you to pay the seller.")
         )
-    elif outcome == "LOST":
+    elif outcome == SnipeStatus.LOST:
         subject = f"Outbid: {title}"
         lead = (
             f"You did not win “{title}”: it sold for {price}, above your maximum bid of {max_bid}."
             if price
             else f"You did not win “{title}”: another bidder's maximum was above yours ({max_bid})."
         )
-    elif outcome == "SKIPPED":
+    elif outcome == SnipeStatus.SKIPPED:
         subject = f"Snipe skipped: {title}"
         lead = f"Your snipe on “{title}” was not placed."
     else:
@@ -290,8 +290,13 @@ def render_outcome(event: SnipeOutcome, *, name: str = "") -> Message:
 
     rows: list[tuple[str, str]] = [("Item", title), ("Your maximum bid", max_bid)]
     if price:
-        rows.append(("Final price" if outcome in ("WON", "LOST") else "Price", price))
-    explained = reason is not None and outcome in ("SKIPPED", "FAILED", "LOST")
+        sold = outcome in (SnipeStatus.WON, SnipeStatus.LOST)
+        rows.append(("Final price" if sold else "Price", price))
+    explained = reason is not None and outcome in (
+        SnipeStatus.SKIPPED,
+        SnipeStatus.FAILED,
+        SnipeStatus.LOST,
+    )
     if reason and not explained:
         rows.append(("Note", reason))
     landed = timing(event)
@@ -320,7 +325,7 @@ def render_renewal(
 ) -> Message:
     username = one_line(event.ebay_username, 60) or "your eBay account"
     blocks: list[_Block] = [_greeting(name)]
-    if event.reason == "broken":
+    if event.reason == RenewalReason.BROKEN:
         subject = "Your eBay link stopped working: link your account again"
         blocks.append(
             _Para(
@@ -355,5 +360,5 @@ def render_renewal(
     elif event.affected_bid_ids:
         blocks.append(_Para(_pending_sentence(len(event.affected_bid_ids)) + "."))
     blocks.append(_Para("Open the sniper and choose “Link eBay account” to renew it."))
-    tag = f"link-{event.reason}" if event.reason in RENEWAL_REASONS else "link-renewal"
+    tag = f"link-{event.reason}" if event.reason in RenewalReason else "link-renewal"
     return _message(subject, tag, blocks)

@@ -17,19 +17,25 @@ import enum
 import logging
 import secrets
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
-from sniper.domain.errors import Conflict, NotFound, UpstreamUnavailable
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
+from sniper.domain.errors import NotFound, UpstreamUnavailable
+from sniper.domain.snipe import SnipeStatus
 from sniper.events import LinkNeedsRenewal, NotifierEvent, SnipeOutcome
-from sniper.notifications.messages import AffectedSnipe, Message, choice_for, render, wanted
-from sniper.notifications.postmark import Undeliverable
-from sniper.services.clock import ClockMs, now_ms
-from sniper.storage.history import HistoryRepository
-from sniper.storage.notices import Notice, NoticesRepository, NoticeState
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.users import UsersRepository
+from sniper.notifications.mailer import Mailer, Undeliverable
+from sniper.notifications.messages import AffectedSnipe, choice_for, render, wanted
+from sniper.services.ports.stores import (
+    HistoryStore,
+    Notice,
+    NoticeState,
+    NoticeStore,
+    SnipeStore,
+    StaleWrite,
+    UserStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +44,6 @@ MAX_LISTED_SNIPES = 25
 # A claim younger than this may belong to a send still in flight (the mail client's timeout is
 # 10 s); an older one belongs to an invocation that died or lost its answer.
 IN_FLIGHT_MS = 30_000
-_FINAL_OUTCOMES = frozenset({"WON", "LOST", "SKIPPED", "FAILED"})
-
-
-class Mailer(Protocol):
-    async def send(self, to: str, message: Message, *, key: str | None = None) -> str: ...
-
-    async def was_sent(self, key: str) -> bool:
-        """Whether a message carrying `key` was accepted (Postmark's message search)."""
-        ...
 
 
 class Delivery(enum.StrEnum):
@@ -64,37 +61,40 @@ class NotifyResult(msgspec.Struct, frozen=True, kw_only=True):
     message_id: str | None = None
 
 
+def log_keys(event: NotifierEvent, result: NotifyResult) -> dict[str, object]:
+    """What a log line says of a handled event: ids and kinds, never an address or a token."""
+    about: dict[str, object]
+    match event:
+        case SnipeOutcome(outcome=outcome):
+            about = {"bid_id": event.bid_id, "outcome": outcome}
+        case LinkNeedsRenewal(reason=reason):
+            about = {"renewal": reason, "affected": len(event.affected_bid_ids)}
+    return {"user_id": event.user_id, "delivery": result.delivery.value, **about}
+
+
 class SendInFlight(UpstreamUnavailable):
     """Another invocation claimed this email moments ago: let Lambda retry this one later."""
 
 
+@dataclass(frozen=True)
 class Notifier:
-    def __init__(
-        self,
-        users: UsersRepository,
-        mailer: Mailer,
-        *,
-        snipes: SnipesRepository | None = None,
-        notices: NoticesRepository | None = None,
-        history: HistoryRepository | None = None,
-        clock_ms: ClockMs = now_ms,
-    ) -> None:
-        self.users = users
-        self.mailer = mailer
-        self.snipes = snipes
-        self.notices = notices
-        self.history = history
-        self.clock_ms = clock_ms
+    users: UserStore
+    mailer: Mailer
+    _: KW_ONLY
+    snipes: SnipeStore
+    notices: NoticeStore
+    history: HistoryStore
+    clock: Clock = SYSTEM_CLOCK
 
     async def notify(self, event: NotifierEvent) -> NotifyResult:
         if choice_for(event) is None:
             return NotifyResult(delivery=Delivery.UNKNOWN_OUTCOME)
-        if isinstance(event, SnipeOutcome) and self.notices is not None:
-            return await self._once(event, self.notices)
+        if isinstance(event, SnipeOutcome):
+            return await self._once(event)
         return await self._deliver(event)
 
     # ------------------------------------------------------------------ exactly once
-    async def _once(self, event: SnipeOutcome, notices: NoticesRepository) -> NotifyResult:
+    async def _once(self, event: SnipeOutcome) -> NotifyResult:
         outcome = event.outcome.upper()
         claim = Notice(
             user_id=event.user_id,
@@ -102,50 +102,46 @@ class Notifier:
             outcome=outcome,
             state=NoticeState.SENDING,
             claimant=secrets.token_hex(8),
-            claimed_ms=self.clock_ms(),
+            claimed_ms=now_ms(self.clock),
         )
-        if await notices.claim(claim) is None:
-            found = await notices.get(event.user_id, event.bid_id, outcome)
+        if await self.notices.claim(claim) is None:
+            found = await self.notices.get(event.user_id, event.bid_id, outcome)
             if found is None:
                 raise UpstreamUnavailable("the notice record vanished meanwhile; retry")
             if found.done:
                 return NotifyResult(delivery=Delivery.ALREADY_SENT, message_id=found.message_id)
-            if self.clock_ms() - found.claimed_ms < IN_FLIGHT_MS:
+            if now_ms(self.clock) - found.claimed_ms < IN_FLIGHT_MS:
                 raise SendInFlight(f"the {outcome} email of {event.bid_id} is being sent")
             if await self.mailer.was_sent(found.key):
                 # Sent by an invocation that never learned it: record it, send nothing.
-                await self._close(notices, found, NoticeState.SENT, None, event)
+                await self._close(found, NoticeState.SENT, None, event)
                 return NotifyResult(delivery=Delivery.ALREADY_SENT)
-            claim = msgspec.structs.replace(claim, claimed_ms=self.clock_ms())
+            claim = msgspec.structs.replace(claim, claimed_ms=now_ms(self.clock))
             try:
-                claim = await notices.replace(found, claim)
-            except Conflict:
+                claim = await self.notices.replace(found, claim)
+            except StaleWrite:
                 raise SendInFlight("another invocation took this email over") from None
         result = await self._deliver(event, key=claim.key)
         state = NoticeState.SENT if result.delivery == Delivery.SENT else NoticeState.SKIPPED
-        await self._close(notices, claim, state, result.message_id, event)
+        await self._close(claim, state, result.message_id, event)
         return result
 
     async def _close(
         self,
-        notices: NoticesRepository,
         claim: Notice,
         state: NoticeState,
         message_id: str | None,
         event: SnipeOutcome,
     ) -> None:
-        now = self.clock_ms()
+        now = now_ms(self.clock)
         done = msgspec.structs.replace(claim, state=state, message_id=message_id, done_ms=now)
         try:
-            await notices.replace(claim, done)
-        except Conflict:
+            await self.notices.replace(claim, done)
+        except StaleWrite:
             log.warning("the %s email of %s was settled by another invocation", claim.outcome,
                         claim.bid_id)  # fmt: skip
-        if (
-            state == NoticeState.SENT
-            and self.history is not None
-            and event.outcome.upper() in _FINAL_OUTCOMES
-        ):
+        if state == NoticeState.SENT and claim.outcome != SnipeStatus.PLACED:
+            # The outcome is final: its history entry notes when the user was told.
             await self.history.mark_emailed(event.user_id, event.bid_id, now)
 
     # ------------------------------------------------------------------ one email
@@ -167,8 +163,6 @@ class Notifier:
 
     async def _pending(self, user_id: str, bid_ids: Sequence[str]) -> list[AffectedSnipe]:
         """The named snipes that still wait to fire, soonest first."""
-        if self.snipes is None:
-            return []
         found: list[AffectedSnipe] = []
         for bid_id in bid_ids[:MAX_LISTED_SNIPES]:
             try:

@@ -15,7 +15,8 @@ import requests
 from postmarker.core import DEFAULT_API, PostmarkClient
 from postmarker.exceptions import ClientError
 
-from sniper.domain.errors import SniperError, UpstreamUnavailable
+from sniper.domain.errors import UpstreamUnavailable
+from sniper.notifications.mailer import Undeliverable
 from sniper.notifications.messages import Message
 
 # Postmark API error codes that are about this recipient or message, not about Postmark:
@@ -24,12 +25,6 @@ PERMANENT_ERROR_CODES = frozenset({300, 406})
 MESSAGE_STREAM = "outbound"
 # The metadata field that names which notice an email is (searchable: `metadata_<field>=`).
 NOTICE_METADATA = "sniperNotice"
-
-
-class Undeliverable(SniperError):
-    """Postmark will not deliver to this recipient; sending again would fail the same way."""
-
-    code = "email_undeliverable"
 
 
 class PostmarkMailer:

@@ -7,17 +7,18 @@ Each step is idempotent, so a retried or repeated removal reports zeros and succ
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass
+from typing import TYPE_CHECKING
+
 import msgspec
 
-from sniper.domain.errors import Conflict
+from sniper.clock import SYSTEM_CLOCK, Clock
 from sniper.domain.snipe import TERMINAL
-from sniper.scheduling import SnipeUnscheduler
-from sniper.services.clock import ClockMs, now_ms
-from sniper.storage.history import HistoryRepository
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.users import UsersRepository
+from sniper.services.ebay_tokens import drop_link
+from sniper.services.ports.stores import HistoryStore, SnipeStore, UserStore
 
-_ATTEMPTS = 4
+if TYPE_CHECKING:
+    from sniper.scheduling import SnipeUnscheduler
 
 
 class RemovalReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,21 +29,14 @@ class RemovalReport(msgspec.Struct, frozen=True, kw_only=True):
     schedules_removed: int = 0
 
 
+@dataclass(frozen=True)
 class AccountRemoval:
-    def __init__(
-        self,
-        users: UsersRepository,
-        snipes: SnipesRepository,
-        history: HistoryRepository,
-        scheduler: SnipeUnscheduler,
-        *,
-        clock_ms: ClockMs = now_ms,
-    ) -> None:
-        self.users = users
-        self.snipes = snipes
-        self.history = history
-        self.scheduler = scheduler
-        self.clock_ms = clock_ms
+    users: UserStore
+    snipes: SnipeStore
+    history: HistoryStore
+    scheduler: SnipeUnscheduler
+    _: KW_ONLY
+    clock: Clock = SYSTEM_CLOCK
 
     async def remove_account(self, user_id: str) -> RemovalReport:
         user = await self.users.get(user_id)
@@ -56,7 +50,8 @@ class AccountRemoval:
 
     async def remove_ebay_data(self, user_id: str) -> RemovalReport:
         activity = await self._remove_activity(user_id)
-        return msgspec.structs.replace(activity, ebay_link_removed=await self._drop_link(user_id))
+        dropped = await drop_link(self.users, user_id, clock=self.clock)
+        return msgspec.structs.replace(activity, ebay_link_removed=dropped)
 
     async def _remove_activity(self, user_id: str) -> RemovalReport:
         # Schedules first: nothing may fire for a snipe that is about to disappear.
@@ -70,18 +65,3 @@ class AccountRemoval:
             bids_removed=await self.snipes.delete_all_for_user(user_id),
             history_removed=await self.history.delete_all_for_user(user_id),
         )
-
-    async def _drop_link(self, user_id: str) -> bool:
-        for _ in range(_ATTEMPTS):
-            user = await self.users.get(user_id)
-            if user is None or user.ebay_link is None:
-                return False
-            updated = msgspec.structs.replace(
-                user, ebay_link=None, version=user.version + 1, updated_ms=self.clock_ms()
-            )
-            try:
-                await self.users.save(updated, expected_version=user.version)
-            except Conflict:
-                continue
-            return True
-        raise Conflict("the profile kept changing; try again")

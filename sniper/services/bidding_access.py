@@ -10,14 +10,13 @@ through. getBidding only reads: nothing is bid, nothing changes on eBay.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from dataclasses import dataclass
 
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import SniperError
 from sniper.domain.user import BiddingAccess, BiddingCheck
 from sniper.ebay.errors import EbayAppNotApproved, OfferRejected
-from sniper.ebay.offer import Bidding
-from sniper.ebay.trading import WatchedItem
-from sniper.services.clock import ClockMs, now_ms
+from sniper.services.ports.ebay import BiddingReader, WatchListReader
 
 log = logging.getLogger(__name__)
 
@@ -27,31 +26,12 @@ PROBE_MARKETPLACE = "EBAY_US"
 _WATCHED = 25
 
 
-class WatchListReader(Protocol):
-    async def watch_list(
-        self, access_token: str, marketplace_id: str, *, entries_per_page: int = 100
-    ) -> list[WatchedItem]: ...
-
-
-class BiddingReader(Protocol):
-    async def get_bidding(
-        self, access_token: str, item_id: str, marketplace_id: str
-    ) -> Bidding: ...
-
-
+@dataclass(frozen=True, kw_only=True)
 class BiddingAccessProbe:
-    def __init__(
-        self,
-        *,
-        watch_list: WatchListReader,
-        offer: BiddingReader,
-        clock_ms: ClockMs = now_ms,
-        marketplace_id: str = PROBE_MARKETPLACE,
-    ) -> None:
-        self.watch_list = watch_list
-        self.offer = offer
-        self.clock_ms = clock_ms
-        self.marketplace_id = marketplace_id
+    watch_list: WatchListReader
+    offer: BiddingReader
+    clock: Clock = SYSTEM_CLOCK
+    marketplace_id: str = PROBE_MARKETPLACE
 
     async def check(self, access_token: str) -> BiddingCheck:
         """GRANTED or DENIED when eBay said so; UNKNOWN, with the reason, when it could not."""
@@ -87,5 +67,5 @@ class BiddingAccessProbe:
     ) -> BiddingCheck:
         log.info("bidding access check: %s", access.value)
         return BiddingCheck(
-            access=access, checked_ms=self.clock_ms(), item_id=item_id, detail=detail
+            access=access, checked_ms=now_ms(self.clock), item_id=item_id, detail=detail
         )

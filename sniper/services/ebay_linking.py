@@ -7,28 +7,31 @@ the tokens are only held long enough to ask eBay who the user is and to seal the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from sniper.domain.errors import BusinessRuleViolation, Conflict
+from sniper.clock import SYSTEM_CLOCK, Clock
+from sniper.domain.errors import BusinessRuleViolation
 from sniper.domain.snipe import Snipe
 from sniper.domain.user import User
 from sniper.ebay.errors import InvalidGrant
-from sniper.ebay.identity import IdentityApi
-from sniper.ebay.oauth import USER_SCOPES, EbayOAuth
-from sniper.scheduling import SnipeUnscheduler
+from sniper.ebay.oauth import USER_SCOPES
 from sniper.services.bidding_access import BiddingAccessProbe
 from sniper.services.callers import Caller
-from sniper.services.clock import ClockMs, now_ms
-from sniper.services.ebay_tokens import EbayTokens
+from sniper.services.ebay_tokens import EbayTokens, drop_link
 from sniper.services.oauth_state import IssuedState, OAuthStates
-from sniper.services.profiles import Profiles
+from sniper.services.optimistic import optimistic_update
+from sniper.services.ports.ebay import IdentityReader, UserAuthorization
+from sniper.services.ports.stores import SnipeStore, UserStore
+from sniper.services.profiles import Profiles, change_user
 from sniper.services.snipe_cancellation import cancel_pending
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.users import UsersRepository
+
+if TYPE_CHECKING:
+    from sniper.scheduling import SnipeUnscheduler
 
 UNLINK_REASON = "the eBay account was unlinked"
-_ATTEMPTS = 4
 
 
 class AuthorizationCodeRefused(BusinessRuleViolation):
@@ -45,31 +48,18 @@ class Unlinked(msgspec.Struct, frozen=True, kw_only=True):
     cancelled: list[Snipe]
 
 
+@dataclass(frozen=True, kw_only=True)
 class EbayLinking:
-    def __init__(
-        self,
-        *,
-        users: UsersRepository,
-        profiles: Profiles,
-        tokens: EbayTokens,
-        oauth: EbayOAuth,
-        identity: IdentityApi,
-        snipes: SnipesRepository,
-        scheduler: SnipeUnscheduler,
-        states: Callable[[], Awaitable[OAuthStates]],
-        bidding_probe: BiddingAccessProbe | None = None,
-        clock_ms: ClockMs = now_ms,
-    ) -> None:
-        self.users = users
-        self.profiles = profiles
-        self.tokens = tokens
-        self.oauth = oauth
-        self.identity = identity
-        self.snipes = snipes
-        self.scheduler = scheduler
-        self.states = states
-        self.bidding_probe = bidding_probe
-        self.clock_ms = clock_ms
+    users: UserStore
+    profiles: Profiles
+    tokens: EbayTokens
+    oauth: UserAuthorization
+    identity: IdentityReader
+    snipes: SnipeStore
+    scheduler: SnipeUnscheduler
+    states: Callable[[], Awaitable[OAuthStates]]
+    bidding_probe: BiddingAccessProbe
+    clock: Clock = SYSTEM_CLOCK
 
     async def consent(self, caller: Caller) -> Consent:
         state = (await self.states()).issue(caller.user_id)
@@ -86,16 +76,14 @@ class EbayLinking:
                 field="code",
             ) from None
         ebay_user = await self.identity.get_user(grant.access_token)
-        for _ in range(_ATTEMPTS):
-            user = await self.profiles.get_or_create(caller)
-            try:
-                linked = await self.tokens.link(
-                    user, grant, username=ebay_user.username, ebay_user_id=ebay_user.user_id
-                )
-            except Conflict:
-                continue
-            return await self.check_bidding_access(linked, grant.access_token)
-        raise Conflict("the profile kept changing; try again")
+        linked = await optimistic_update(
+            lambda: self.profiles.get_or_create(caller),
+            lambda user: self.tokens.link(
+                user, grant, username=ebay_user.username, ebay_user_id=ebay_user.user_id
+            ),
+            what="the profile",
+        )
+        return await self.check_bidding_access(linked, grant.access_token)
 
     async def check_bidding_access(self, user: User, access_token: str) -> User:
         """Ask eBay, read-only, whether this application may bid; keep the answer on the link.
@@ -103,23 +91,22 @@ class EbayLinking:
         The link stands whatever the answer: a refusal is the application's (eBay's approval of
         the Buy Offer API), not the user's, and linking again would not change it.
         """
-        if self.bidding_probe is None:
-            return user
         check = await self.bidding_probe.check(access_token)
-        for _ in range(_ATTEMPTS):
-            if user.ebay_link is None:
-                return user
-            updated = msgspec.structs.replace(
-                user,
-                ebay_link=msgspec.structs.replace(user.ebay_link, bidding_check=check),
-                version=user.version + 1,
-                updated_ms=self.clock_ms(),
-            )
-            try:
-                return await self.users.save(updated, expected_version=user.version)
-            except Conflict:
-                user = await self.users.require(user.user_id)
-        raise Conflict("the profile kept changing; try again")
+        saved = await change_user(
+            self.users,
+            lambda: self.users.require(user.user_id),
+            lambda current: (
+                msgspec.structs.replace(
+                    current,
+                    ebay_link=msgspec.structs.replace(current.ebay_link, bidding_check=check),
+                )
+                if current.ebay_link
+                else None
+            ),
+            clock=self.clock,
+            current=user,
+        )
+        return saved or user
 
     async def status(self, user_id: str) -> User | None:
         return await self.users.get(user_id)
@@ -127,15 +114,7 @@ class EbayLinking:
     async def unlink(self, user_id: str) -> Unlinked:
         """Forget the tokens; snipes that can no longer be placed are cancelled first."""
         cancelled = await cancel_pending(
-            self.snipes, self.scheduler, user_id, reason=UNLINK_REASON, clock_ms=self.clock_ms
+            self.snipes, self.scheduler, user_id, reason=UNLINK_REASON, clock=self.clock
         )
-        for _ in range(_ATTEMPTS):
-            user = await self.users.get(user_id)
-            if user is None or user.ebay_link is None:
-                return Unlinked(was_linked=False, cancelled=cancelled)
-            try:
-                await self.tokens.unlink(user)
-            except Conflict:
-                continue
-            return Unlinked(was_linked=True, cancelled=cancelled)
-        raise Conflict("the profile kept changing; try again")
+        was_linked = await drop_link(self.users, user_id, clock=self.clock)
+        return Unlinked(was_linked=was_linked, cancelled=cancelled)

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
 import msgspec
@@ -20,7 +21,7 @@ from sniper.domain.errors import InvalidInput, SignatureInvalid
 from sniper.ebay.errors import EbayRequestRejected
 from sniper.services.account_removal import AccountRemoval
 from sniper.services.ebay_public_keys import PublicKey
-from sniper.storage.users import UsersRepository
+from sniper.services.ports.stores import UserStore
 
 _PEM_ARMOUR = re.compile(r"-----(BEGIN|END) PUBLIC KEY-----")
 
@@ -111,13 +112,11 @@ def _verify(key: PublicKey, envelope: _Envelope, body: bytes) -> None:
         raise _refused("it does not match the body") from None
 
 
+@dataclass(frozen=True, kw_only=True)
 class AccountDeletionNotices:
-    def __init__(
-        self, *, keys: PublicKeySource, users: UsersRepository, removal: AccountRemoval
-    ) -> None:
-        self.keys = keys
-        self.users = users
-        self.removal = removal
+    keys: PublicKeySource
+    users: UserStore
+    removal: AccountRemoval
 
     async def verify(self, header: str | None, body: bytes) -> None:
         envelope = _envelope(header)

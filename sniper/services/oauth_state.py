@@ -9,19 +9,19 @@ through eBay and the browser, so it is never logged.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 import msgspec
 
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import InvalidInput, UpstreamUnavailable
-from sniper.services.clock import ClockMs, now_ms
+from sniper.services.opaque import b64url_decode, b64url_encode
+from sniper.services.ports.stores import SpentStateStore
 
 _VERSION = "v1"
 _MIN_KEY_BYTES = 32
@@ -37,14 +37,6 @@ class StateExpired(InvalidState):
 
 class StateAlreadyUsed(InvalidState):
     code = "state_already_used"
-
-
-class StateLedger(Protocol):
-    """Where spent states are kept (sniper.storage.spent_states.SpentStates)."""
-
-    async def spend(self, user_id: str, nonce: str, expires_ms: int) -> bool:
-        """True for the first use; False if this nonce was spent before."""
-        ...
 
 
 class VerifiedState(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,32 +57,29 @@ class IssuedState(msgspec.Struct, frozen=True, kw_only=True):
         return f"IssuedState(value='***', expires_ms={self.expires_ms})"
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class OAuthStates:
     def __init__(
-        self, key: bytes, *, ttl_seconds: int, ledger: StateLedger, clock_ms: ClockMs = now_ms
+        self,
+        key: bytes,
+        *,
+        ttl_seconds: int,
+        ledger: SpentStateStore,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if len(key) < _MIN_KEY_BYTES:
             raise UpstreamUnavailable("the OAuth state key is missing or too short")
         self._key = key
         self.ttl_ms = ttl_seconds * 1000
         self.ledger = ledger
-        self.clock_ms = clock_ms
+        self.clock = clock
 
     def _mac(self, user_id: str, payload: str) -> str:
         message = f"{_VERSION}|{user_id}|{payload}".encode()
-        return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
+        return b64url_encode(hmac.new(self._key, message, hashlib.sha256).digest())
 
     def issue(self, user_id: str) -> IssuedState:
-        expires = self.clock_ms() + self.ttl_ms
-        payload = _b64(msgspec.json.encode(_Payload(secrets.token_hex(16), expires)))
+        expires = now_ms(self.clock) + self.ttl_ms
+        payload = b64url_encode(msgspec.json.encode(_Payload(secrets.token_hex(16), expires)))
         return IssuedState(
             value=f"{_VERSION}.{payload}.{self._mac(user_id, payload)}", expires_ms=expires
         )
@@ -116,10 +105,10 @@ class OAuthStates:
         if not hmac.compare_digest(mac, self._mac(user_id, payload)):
             raise refused
         try:
-            decoded = msgspec.json.decode(_unb64(payload), type=_Payload)
+            decoded = msgspec.json.decode(b64url_decode(payload), type=_Payload)
         except (binascii.Error, ValueError, msgspec.DecodeError):
             raise refused from None
-        if decoded.e <= self.clock_ms():
+        if decoded.e <= now_ms(self.clock):
             raise StateExpired("this linking attempt expired; start linking again", field="state")
         return VerifiedState(nonce=decoded.n, expires_ms=decoded.e)
 

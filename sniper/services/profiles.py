@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import Conflict
 from sniper.domain.snipe import check_offset
 from sniper.domain.user import NotificationChoices, Preferences, User
 from sniper.services.callers import Caller
-from sniper.services.clock import ClockMs, now_ms
-from sniper.storage.users import UsersRepository
-
-_ATTEMPTS = 4
+from sniper.services.optimistic import optimistic_update
+from sniper.services.ports.stores import UserStore
 
 
+@dataclass(frozen=True)
 class Profiles:
-    def __init__(self, users: UsersRepository, *, clock_ms: ClockMs = now_ms) -> None:
-        self.users = users
-        self.clock_ms = clock_ms
+    users: UserStore
+    _: KW_ONLY
+    clock: Clock = SYSTEM_CLOCK
 
     async def get_or_create(self, caller: Caller) -> User:
         user = await self.users.get(caller.user_id)
         if user is not None:
             return user
-        now = self.clock_ms()
+        now = now_ms(self.clock)
         fresh = User(
             user_id=caller.user_id,
             email=caller.email,
@@ -70,13 +71,32 @@ class Profiles:
         return await self._change(caller, change)
 
     async def _change(self, caller: Caller, change: Callable[[User], User]) -> User:
-        for _ in range(_ATTEMPTS):
-            user = await self.get_or_create(caller)
-            updated = msgspec.structs.replace(
-                change(user), version=user.version + 1, updated_ms=self.clock_ms()
-            )
-            try:
-                return await self.users.save(updated, expected_version=user.version)
-            except Conflict:
-                continue  # someone else wrote meanwhile: apply the change to their version
-        raise Conflict("the profile kept changing; try again")
+        saved = await change_user(
+            self.users, lambda: self.get_or_create(caller), change, clock=self.clock
+        )
+        assert saved is not None  # `change` always has something to write
+        return saved
+
+
+async def change_user(
+    users: UserStore,
+    read: Callable[[], Awaitable[User]],
+    change: Callable[[User], User | None],
+    *,
+    clock: Clock,
+    current: User | None = None,
+) -> User | None:
+    """Store `change(user)` as the version after the user `read` gave, unless someone wrote the
+    user meanwhile: then again from a fresh read (sniper.services.optimistic). None when there
+    was nothing to write (`change` returned None); else the user as stored."""
+
+    async def write(user: User) -> User | None:
+        changed = change(user)
+        if changed is None:
+            return None
+        updated = msgspec.structs.replace(
+            changed, version=user.version + 1, updated_ms=now_ms(clock)
+        )
+        return await users.save(updated, expected_version=user.version)
+
+    return await optimistic_update(read, write, what="the profile", current=current)

@@ -22,31 +22,26 @@ from __future__ import annotations
 
 import enum
 import logging
-import time
 from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
-from sniper.domain.errors import Conflict, EbayLinkBroken
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
+from sniper.domain.errors import EbayLinkBroken
 from sniper.domain.snipe import SnipeStatus
-from sniper.domain.user import EbayLink, User
+from sniper.domain.user import EbayLink, RenewalReason, User
 from sniper.events import LinkNeedsRenewal, NotifierEvent
 from sniper.services.ebay_tokens import EbayTokens
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.users import UsersRepository
+from sniper.services.ports.stores import SnipeListing, SnipeStore, UserStore
+from sniper.services.profiles import change_user
 
 log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
-EXPIRING = "expiring"
-BROKEN = "broken"
 _PENDING = frozenset({SnipeStatus.SCHEDULED})
 
 Notify = Callable[[NotifierEvent], Awaitable[None]]
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Action(enum.StrEnum):
@@ -67,50 +62,34 @@ class RefreshSummary(msgspec.Struct, kw_only=True):
 
 
 async def record_renewal_notice(
-    users: UsersRepository, user_id: str, *, linked_ms: int, notice: str, now_ms: int
+    users: UserStore, user_id: str, *, linked_ms: int, notice: RenewalReason, clock: Clock
 ) -> bool:
     """Note on the user's link that `notice` was sent. A link replaced meanwhile (another
     `linked_ms`) is left alone: the notice was about the old one. Returns whether it was noted."""
-    for _ in range(5):
-        user = await users.require(user_id)
+
+    def note(user: User) -> User | None:
         link = user.ebay_link
         if link is None or link.linked_ms != linked_ms:
-            return False
-        updated = msgspec.structs.replace(
-            user,
-            ebay_link=msgspec.structs.replace(
-                link, renewal_notice=notice, renewal_notice_ms=now_ms
-            ),
-            version=user.version + 1,
-            updated_ms=now_ms,
+            return None
+        noted = msgspec.structs.replace(
+            link, renewal_notice=notice, renewal_notice_ms=now_ms(clock)
         )
-        try:
-            await users.save(updated, expected_version=user.version)
-            return True
-        except Conflict:
-            continue  # someone else wrote the profile: read it again
-    raise Conflict("the eBay link kept changing; try again")
+        return msgspec.structs.replace(user, ebay_link=noted)
+
+    noted = await change_user(users, lambda: users.require(user_id), note, clock=clock)
+    return noted is not None
 
 
+@dataclass(frozen=True)
 class TokenRefresh:
-    def __init__(
-        self,
-        users: UsersRepository,
-        snipes: SnipesRepository,
-        tokens: EbayTokens,
-        notify: Notify,
-        *,
-        expiry_threshold_days: int = 7,
-        access_margin_seconds: int = 3600,
-        clock_ms: Callable[[], int] = _now_ms,
-    ) -> None:
-        self.users = users
-        self.snipes = snipes
-        self.tokens = tokens
-        self.notify = notify
-        self.expiry_threshold_ms = expiry_threshold_days * DAY_MS
-        self.access_margin_ms = access_margin_seconds * 1000
-        self.clock_ms = clock_ms
+    users: UserStore
+    snipes: SnipeStore
+    tokens: EbayTokens
+    notify: Notify
+    _: KW_ONLY
+    expiry_threshold_days: int = 7
+    access_margin_seconds: int = 3600
+    clock: Clock = SYSTEM_CLOCK
 
     async def run(self) -> RefreshSummary:
         summary = RefreshSummary()
@@ -139,15 +118,15 @@ class TokenRefresh:
         link = user.ebay_link
         if link is None:
             return set()
-        now = self.clock_ms()
+        now = now_ms(self.clock)
         if link.broken:
             # Broken elsewhere (executor, API): tell the user once, if nobody has.
-            if link.renewal_notice != BROKEN:
+            if link.renewal_notice != RenewalReason.BROKEN:
                 await self._report_broken(user.user_id, link)
                 return {Action.BROKEN}
             return set()
         actions: set[Action] = set()
-        if link.access_expires_ms - now <= self.access_margin_ms:
+        if link.access_expires_ms - now <= self.access_margin_seconds * 1000:
             try:
                 await self.tokens.refresh(user)
             except EbayLinkBroken:
@@ -156,7 +135,7 @@ class TokenRefresh:
                 return {Action.BROKEN}
             actions.add(Action.REFRESHED)
         if (
-            link.refresh_expires_ms - now <= self.expiry_threshold_ms
+            link.refresh_expires_ms - now <= self.expiry_threshold_days * DAY_MS
             and link.renewal_notice is None
         ):
             await self._warn_expiring(user.user_id, link)
@@ -164,34 +143,28 @@ class TokenRefresh:
         return actions
 
     async def _warn_expiring(self, user_id: str, link: EbayLink) -> None:
+        pending = await self._pending_bid_ids(user_id, link.refresh_expires_ms)
+        await self._ask_to_link_again(user_id, link, RenewalReason.EXPIRING, pending)
+
+    async def _report_broken(self, user_id: str, link: EbayLink) -> None:
+        pending = await self._pending_bid_ids(user_id)
+        await self._ask_to_link_again(user_id, link, RenewalReason.BROKEN, pending)
+
+    async def _ask_to_link_again(
+        self, user_id: str, link: EbayLink, reason: RenewalReason, pending: list[str]
+    ) -> None:
         await self.notify(
             LinkNeedsRenewal(
                 user_id=user_id,
                 ebay_username=link.username,
-                reason=EXPIRING,
+                reason=reason,
                 refresh_expires_ms=link.refresh_expires_ms,
-                affected_bid_ids=tuple(
-                    await self._pending_bid_ids(user_id, link.refresh_expires_ms)
-                ),
+                affected_bid_ids=tuple(pending),
             )
         )
         # Sent first, noted second: a lost note means one repeat email, never a missed one.
         await record_renewal_notice(
-            self.users, user_id, linked_ms=link.linked_ms, notice=EXPIRING, now_ms=self.clock_ms()
-        )
-
-    async def _report_broken(self, user_id: str, link: EbayLink) -> None:
-        await self.notify(
-            LinkNeedsRenewal(
-                user_id=user_id,
-                ebay_username=link.username,
-                reason=BROKEN,
-                refresh_expires_ms=link.refresh_expires_ms,
-                affected_bid_ids=tuple(await self._pending_bid_ids(user_id)),
-            )
-        )
-        await record_renewal_notice(
-            self.users, user_id, linked_ms=link.linked_ms, notice=BROKEN, now_ms=self.clock_ms()
+            self.users, user_id, linked_ms=link.linked_ms, notice=reason, clock=self.clock
         )
 
     async def _pending_bid_ids(
@@ -199,16 +172,14 @@ class TokenRefresh:
     ) -> list[str]:
         """The user's SCHEDULED snipes (for an expiring grant: those closing after it lapses)."""
         ids: list[str] = []
-        cursor: str | None = None
+        listing = SnipeListing(statuses=_PENDING, limit=100)
         while True:
-            page = await self.snipes.list_for_user(
-                user_id, statuses=_PENDING, cursor=cursor, limit=100
-            )
+            page = await self.snipes.list_for_user(user_id, listing)
             ids.extend(
                 s.bid_id
                 for s in page.items
                 if closing_after_ms is None or s.auction_end_ms >= closing_after_ms
             )
-            cursor = page.next_cursor
-            if cursor is None:
+            if page.next_cursor is None:
                 return ids
+            listing = msgspec.structs.replace(listing, cursor=page.next_cursor)

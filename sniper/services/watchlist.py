@@ -6,33 +6,27 @@ first, soonest close first) and paged here; a cursor is an offset bound to the c
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import msgspec
 
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain.errors import EbayLinkRequired, NotFound
 from sniper.domain.money import Money
 from sniper.domain.snipe import TERMINAL, Snipe
-from sniper.ebay.browse import BrowseApi, Item
+from sniper.ebay.browse import Item
 from sniper.ebay.errors import ItemNotFound, Unauthorized
 from sniper.ebay.item_ids import to_rest_item_id
-from sniper.ebay.trading import TradingApi, WatchedItem, site_id
-from sniper.services.clock import ClockMs, now_ms
+from sniper.ebay.trading import WatchedItem, site_id
 from sniper.services.ebay_tokens import EbayTokens
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.users import UsersRepository
+from sniper.services.opaque import cursor_refused, decode_cursor, encode_cursor
+from sniper.services.ports.ebay import ItemReader, WatchListReader
+from sniper.services.ports.stores import SnipeStore, UserStore
 
 T = TypeVar("T")
-
-
-class _Cursor(msgspec.Struct, frozen=True):
-    u: str
-    m: str
-    o: int
 
 
 class WatchlistEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,29 +63,22 @@ def snipes_by_item(snipes: list[Snipe]) -> dict[str, Snipe]:
     return chosen
 
 
+@dataclass(frozen=True, kw_only=True)
 class Watchlist:
-    def __init__(
-        self,
-        *,
-        users: UsersRepository,
-        tokens: EbayTokens,
-        trading: TradingApi,
-        browse: BrowseApi,
-        snipes: SnipesRepository,
-        clock_ms: ClockMs = now_ms,
-    ) -> None:
-        self.users = users
-        self.tokens = tokens
-        self.trading = trading
-        self.browse = browse
-        self.snipes = snipes
-        self.clock_ms = clock_ms
+    users: UserStore
+    tokens: EbayTokens
+    trading: WatchListReader
+    browse: ItemReader
+    snipes: SnipeStore
+    clock: Clock = SYSTEM_CLOCK
 
     async def page(
         self, user_id: str, *, marketplace_id: str, cursor: str | None, limit: int
     ) -> WatchlistPage:
         site_id(marketplace_id)  # an unknown site is the caller's error, before any eBay call
-        offset = self._offset(user_id, marketplace_id, cursor)
+        offset = decode_cursor(user_id, marketplace_id, cursor, int) if cursor else 0
+        if offset < 0:
+            raise cursor_refused()
         items = await self._with_user_token(
             user_id, lambda token: self.trading.watch_list(token, marketplace_id)
         )
@@ -102,7 +89,7 @@ class Watchlist:
         return WatchlistPage(
             entries=[WatchlistEntry(item=i, snipe=sniped.get(i.item_id)) for i in window],
             total=len(items),
-            next_cursor=_encode_cursor(user_id, marketplace_id, end) if end < len(items) else None,
+            next_cursor=encode_cursor(user_id, marketplace_id, end) if end < len(items) else None,
         )
 
     async def item(self, user_id: str, item_id: str) -> ItemDetail:
@@ -111,7 +98,7 @@ class Watchlist:
             item = await self.browse.get_item(rest_id)
         except ItemNotFound:
             raise NotFound(f"eBay has no item {rest_id}", field="itemId") from None
-        ended = item.item_end_ms is not None and item.item_end_ms <= self.clock_ms()
+        ended = item.item_end_ms is not None and item.item_end_ms <= now_ms(self.clock)
         sniped = snipes_by_item(await self._snipes_for(user_id, [item.item_end_ms]))
         return ItemDetail(
             item=item,
@@ -139,22 +126,3 @@ class Watchlist:
         if any(end is None for end in ends_ms):
             return await self.snipes.all_for_user(user_id)
         return await self.snipes.ending_after(user_id, min(e for e in ends_ms if e is not None))
-
-    @staticmethod
-    def _offset(user_id: str, marketplace_id: str, cursor: str | None) -> int:
-        if not cursor:
-            return 0
-        refused = NotFound("this cursor is not valid for this listing", field="cursor")
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            decoded = msgspec.json.decode(raw, type=_Cursor)
-        except (binascii.Error, ValueError, msgspec.DecodeError):
-            raise refused from None
-        if decoded.u != user_id or decoded.m != marketplace_id or decoded.o < 0:
-            raise refused
-        return decoded.o
-
-
-def _encode_cursor(user_id: str, marketplace_id: str, offset: int) -> str:
-    raw = msgspec.json.encode(_Cursor(user_id, marketplace_id, offset))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -1,44 +1,26 @@
-"""Opaque pagination cursors, bound to the caller and the listing they came from.
+"""Cursors of DynamoDB listings: the LastEvaluatedKey, bound to the caller and the listing.
 
-A cursor carries DynamoDB's LastEvaluatedKey. Queries always fix the partition to the caller's
-userId, and a cursor minted for another user or another listing is refused as not found, so a
-cursor can never reach someone else's items.
+Queries always fix the partition to the caller's userId; the key a cursor carries must be in
+that partition too, so even a cursor forged for the right listing cannot start elsewhere.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
-import msgspec
-
-from sniper.domain.errors import NotFound
+from sniper.services.opaque import cursor_refused, decode_cursor, encode_cursor
 
 
-class _Cursor(msgspec.Struct, frozen=True):
-    user_id: str
-    listing: str
-    key: dict[str, Any]
+def cursor_for(user_id: str, listing: str, last_key: dict[str, Any] | None) -> str | None:
+    """The cursor of the next page, or None after the last (no LastEvaluatedKey)."""
+    return encode_cursor(user_id, listing, last_key) if last_key else None
 
 
-def encode_cursor(user_id: str, listing: str, last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    raw = msgspec.json.encode(_Cursor(user_id, listing, last_key))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(user_id: str, listing: str, cursor: str | None) -> dict[str, Any] | None:
+def start_key(user_id: str, listing: str, cursor: str | None) -> dict[str, Any] | None:
+    """The ExclusiveStartKey a cursor resumes from (None: the first page)."""
     if not cursor:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        decoded = msgspec.json.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise NotFound("this cursor is not valid for this listing", field="cursor") from None
-    if decoded.user_id != user_id or decoded.listing != listing:
-        raise NotFound("this cursor is not valid for this listing", field="cursor")
-    if decoded.key.get("userId") != {"S": user_id}:
-        raise NotFound("this cursor is not valid for this listing", field="cursor")
-    return decoded.key
+    key = decode_cursor(user_id, listing, cursor, dict[str, Any])
+    if key.get("userId") != {"S": user_id}:
+        raise cursor_refused()
+    return key

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.domain.errors import Conflict, NotFound
+from sniper.domain.errors import NotFound
 from sniper.domain.history import HistoryEntry
-from sniper.domain.snipe import SnipeStatus
+from sniper.services.ports.stores import HistoryListing, HistoryStore, Page
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
-from sniper.storage.cursor import decode_cursor, encode_cursor
-from sniper.storage.table import DynamoTable, Page, translated_errors
+from sniper.storage.table import DynamoTable, is_in
 
 DEFAULT_RETENTION_DAYS = 400
 
 
-class HistoryRepository:
+class HistoryRepository(HistoryStore):
     def __init__(self, table: DynamoTable, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
         self.table = table
         self.retention_seconds = retention_days * 24 * 3600
@@ -34,90 +33,48 @@ class HistoryRepository:
 
     async def record(self, entry: HistoryEntry) -> HistoryEntry:
         """Write the entry once; a retried settle finds the first one and returns it unchanged."""
-        try:
-            with translated_errors():
-                await self.table.client.put_item(
-                    TableName=self.table.name,
-                    Item=self._to_item(entry),
-                    ConditionExpression="attribute_not_exists(historyId)",
-                )
-        except Conflict:
-            return await self.get(entry.user_id, entry.bid_id)
-        return entry
+        if await self.table.put_if(self._to_item(entry), "attribute_not_exists(historyId)"):
+            return entry
+        return await self.get(entry.user_id, entry.bid_id)
 
     async def mark_emailed(self, user_id: str, bid_id: str, emailed_ms: int) -> None:
-        """Note when the outcome's email went out (once: a later call keeps the first)."""
-        try:
-            with translated_errors():
-                await self.table.client.update_item(
-                    TableName=self.table.name,
-                    Key={"userId": {"S": user_id}, "historyId": {"S": bid_id}},
-                    UpdateExpression="SET emailedMs = if_not_exists(emailedMs, :t)",
-                    ConditionExpression="attribute_exists(historyId)",
-                    ExpressionAttributeValues={":t": {"N": str(emailed_ms)}},
-                )
-        except Conflict:
-            return  # no entry (a PLACED email, or the entry expired): nothing to note
+        """Note when the outcome's email went out (once: a later call keeps the first). No entry
+        (a PLACED email, or the entry expired): nothing to note."""
+        await self.table.update_if(
+            {"userId": {"S": user_id}, "historyId": {"S": bid_id}},
+            "SET emailedMs = if_not_exists(emailedMs, :t)",
+            "attribute_exists(historyId)",
+            ExpressionAttributeValues={":t": {"N": str(emailed_ms)}},
+        )
 
     async def get(self, user_id: str, bid_id: str) -> HistoryEntry:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name,
-                Key={"userId": {"S": user_id}, "historyId": {"S": bid_id}},
-                ConsistentRead=True,
-            )
-        item = result.get("Item")
+        item = await self.table.get_item({"userId": {"S": user_id}, "historyId": {"S": bid_id}})
         if item is None:
             raise NotFound(f"no history for {bid_id}")
         return self._from_item(item)
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        outcomes: frozenset[SnipeStatus] | None = None,
-        settled_from_ms: int | None = None,
-        settled_to_ms: int | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[HistoryEntry]:
+    async def list_for_user(self, user_id: str, listing: HistoryListing) -> Page[HistoryEntry]:
         """Newest first (history ids sort by creation time)."""
-        listing = (
-            "history:" + ",".join(sorted(outcomes or ())) + f":{settled_from_ms}:{settled_to_ms}"
-        )
         request: dict[str, Any] = {
-            "TableName": self.table.name,
             "KeyConditionExpression": "userId = :u",
             "ExpressionAttributeValues": {":u": {"S": user_id}},
             "ScanIndexForward": False,
-            "Limit": limit,
+            "Limit": listing.limit,
         }
         filters: list[str] = []
-        names: dict[str, str] = {}
-        values = request["ExpressionAttributeValues"]
-        if outcomes:
-            placeholders = [f":o{i}" for i in range(len(outcomes))]
-            filters.append(f"#outcome IN ({', '.join(placeholders)})")
-            names["#outcome"] = "outcome"
-            for placeholder, outcome in zip(placeholders, sorted(outcomes), strict=True):
-                values[placeholder] = {"S": outcome.value}
-        if settled_from_ms is not None:
+        if listing.outcomes:
+            filters.append(is_in("outcome", listing.outcomes, request))
+        if listing.settled_from_ms is not None:
             filters.append("settledMs >= :from")
-            values[":from"] = {"N": str(settled_from_ms)}
-        if settled_to_ms is not None:
+            request["ExpressionAttributeValues"][":from"] = {"N": str(listing.settled_from_ms)}
+        if listing.settled_to_ms is not None:
             filters.append("settledMs <= :to")
-            values[":to"] = {"N": str(settled_to_ms)}
+            request["ExpressionAttributeValues"][":to"] = {"N": str(listing.settled_to_ms)}
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
-        if names:
-            request["ExpressionAttributeNames"] = names
-        start = decode_cursor(user_id, listing, cursor)
-        if start:
-            request["ExclusiveStartKey"] = start
-        with translated_errors():
-            page = await self.table.client.query(**request)
-        items = [self._from_item(item) for item in page.get("Items", [])]
-        return Page(items, encode_cursor(user_id, listing, page.get("LastEvaluatedKey")))
+        return await self.table.page(
+            user_id, listing.name, listing.cursor, self._from_item, **request
+        )
 
     async def delete_all_for_user(self, user_id: str) -> int:
         return len(await self.table.delete_partition(user_id, "historyId"))

@@ -13,24 +13,11 @@ from typing import Any
 
 import msgspec
 
-from sniper.domain.errors import Conflict
+from sniper.services.ports.stores import IdempotencyRecord, IdempotencyStore, StoredAnswer
 from sniper.storage.side_records import side_key
-from sniper.storage.table import DynamoTable, translated_errors
+from sniper.storage.table import DynamoTable
 
 KEY_KIND = "idempotency"
-
-
-class StoredAnswer(msgspec.Struct, frozen=True, kw_only=True):
-    status: int
-    body: str
-    headers: dict[str, str]
-
-
-class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
-    fingerprint: str
-    lease_until_ms: int
-    expires_s: int
-    answer: StoredAnswer | None = None
 
 
 _encode_answer = msgspec.json.Encoder().encode
@@ -39,6 +26,15 @@ _decode_answer = msgspec.json.Decoder(StoredAnswer).decode
 
 def _key(user_id: str, key: str) -> dict[str, Any]:
     return {"userId": {"S": user_id}, "bidId": {"S": side_key(KEY_KIND, key)}}
+
+
+def _held_by(token: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The condition of a change only the request that claimed the key may make."""
+    return {
+        "condition": "#token = :token",
+        "ExpressionAttributeNames": {"#token": "token"},
+        "ExpressionAttributeValues": {":token": {"S": token}, **(values or {})},
+    }
 
 
 def _record(item: dict[str, Any]) -> IdempotencyRecord:
@@ -51,89 +47,41 @@ def _record(item: dict[str, Any]) -> IdempotencyRecord:
     )
 
 
-class IdempotencyRecords:
+class IdempotencyRecords(IdempotencyStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
     async def claim(
-        self,
-        user_id: str,
-        key: str,
-        *,
-        fingerprint: str,
-        token: str,
-        now_ms: int,
-        lease_until_ms: int,
-        expires_s: int,
+        self, user_id: str, key: str, record: IdempotencyRecord, *, token: str, now_ms: int
     ) -> IdempotencyRecord | None:
-        """Take the key for this request. None when taken; else the record that holds it."""
-        condition = (
-            "attribute_not_exists(bidId) OR #ttl < :now_s OR "
-            "(fingerprint = :fp AND attribute_not_exists(answer) AND leaseUntilMs < :now_ms)"
-        )
-        item = {
-            **_key(user_id, key),
-            "fingerprint": {"S": fingerprint},
+        attributes = {
+            "fingerprint": {"S": record.fingerprint},
             "token": {"S": token},
-            "leaseUntilMs": {"N": str(lease_until_ms)},
-            "ttl": {"N": str(expires_s)},
+            "leaseUntilMs": {"N": str(record.lease_until_ms)},
+            "ttl": {"N": str(record.expires_s)},
         }
-        values = {
-            ":now_s": {"N": str(now_ms // 1000)},
-            ":now_ms": {"N": str(now_ms)},
-            ":fp": {"S": fingerprint},
-        }
-        for _ in range(3):
-            held = await self.table.put_unless_held(
-                item, condition, names={"#ttl": "ttl"}, values=values
-            )
-            if held is None:
-                return None
-            if held:
-                return _record(held)
-            # Refused, yet nothing came back: read what stands there now (gone: try again).
-            standing = await self.get(user_id, key)
-            if standing is not None:
-                return standing
-        raise Conflict("the Idempotency-Key's record kept changing; try again")
+        # ... or the same request's, unanswered, whose holder's lease ran out.
+        return await self.table.claim(
+            _key(user_id, key),
+            attributes,
+            _record,
+            now_s=now_ms // 1000,
+            or_when="fingerprint = :fp AND attribute_not_exists(answer) AND leaseUntilMs < :now_ms",
+            values={":now_ms": {"N": str(now_ms)}, ":fp": {"S": record.fingerprint}},
+        )
 
     async def get(self, user_id: str, key: str) -> IdempotencyRecord | None:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key=_key(user_id, key), ConsistentRead=True
-            )
-        item = result.get("Item")
-        return _record(item) if item else None
+        return await self.table.read(_key(user_id, key), _record)
 
     async def finish(self, user_id: str, key: str, token: str, answer: StoredAnswer) -> bool:
         """Record the answer, if this token still holds the key; False if it lost it."""
-        try:
-            with translated_errors():
-                await self.table.client.update_item(
-                    TableName=self.table.name,
-                    Key=_key(user_id, key),
-                    UpdateExpression="SET answer = :answer",
-                    ConditionExpression="#token = :token",
-                    ExpressionAttributeNames={"#token": "token"},
-                    ExpressionAttributeValues={
-                        ":answer": {"S": _encode_answer(answer).decode()},
-                        ":token": {"S": token},
-                    },
-                )
-        except Conflict:
-            return False
-        return True
+        return await self.table.update_if(
+            _key(user_id, key),
+            "SET answer = :answer",
+            **_held_by(token, {":answer": {"S": _encode_answer(answer).decode()}}),
+        )
 
     async def release(self, user_id: str, key: str, token: str) -> None:
-        """Give the key up (the request failed on our side): a retry may run it again."""
-        try:
-            with translated_errors():
-                await self.table.client.delete_item(
-                    TableName=self.table.name,
-                    Key=_key(user_id, key),
-                    ConditionExpression="#token = :token",
-                    ExpressionAttributeNames={"#token": "token"},
-                    ExpressionAttributeValues={":token": {"S": token}},
-                )
-        except Conflict:
-            return  # another request took it over: its record is not ours to drop
+        """Give the key up (the request failed on our side): a retry may run it again. Another
+        request that took it over keeps it."""
+        await self.table.delete_if(_key(user_id, key), **_held_by(token))

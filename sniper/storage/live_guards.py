@@ -13,82 +13,51 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from sniper.domain.errors import Conflict
+from sniper.services.ports.stores import Guard, LiveGuardStore
 from sniper.storage.side_records import side_key
-from sniper.storage.table import DynamoTable, translated_errors
+from sniper.storage.table import DynamoTable
 
 GUARD_KIND = "live"
-
-
-class Guard(msgspec.Struct, frozen=True, kw_only=True):
-    holder_bid_id: str
-    claimed_ms: int
 
 
 def _key(user_id: str, item_id: str) -> dict[str, dict[str, str]]:
     return {"userId": {"S": user_id}, "bidId": {"S": side_key(GUARD_KIND, item_id)}}
 
 
-class LiveGuards:
+class LiveGuards(LiveGuardStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
     async def claim(
-        self,
-        user_id: str,
-        item_id: str,
-        bid_id: str,
-        *,
-        now_ms: int,
-        expires_s: int,
-        replacing: Guard | None = None,
+        self, user_id: str, item_id: str, guard: Guard, *, expires_s: int, replacing: Guard | None
     ) -> Guard | None:
-        """Make `bid_id` the item's holder: if no guard is there (or an expired one), or the
-        guard still names `replacing`'s holder. None when claimed, else the guard in the way."""
-        condition = "attribute_not_exists(bidId) OR #ttl < :now"
-        values = {":now": {"N": str(now_ms // 1000)}}
-        if replacing is not None:
-            condition += " OR holderBidId = :seen"
-            values[":seen"] = {"S": replacing.holder_bid_id}
-        item = {
-            **_key(user_id, item_id),
-            "holderBidId": {"S": bid_id},
-            "claimedMs": {"N": str(now_ms)},
+        attributes = {
+            "holderBidId": {"S": guard.holder_bid_id},
+            "claimedMs": {"N": str(guard.claimed_ms)},
             "ttl": {"N": str(expires_s)},
         }
-        for _ in range(3):
-            held = await self.table.put_unless_held(
-                item, condition, names={"#ttl": "ttl"}, values=values
-            )
-            if held is None:
-                return None
-            if held:
-                return _guard(held)
-            # Refused, yet nothing came back: read what stands there now (gone: try again).
-            standing = await self.get(user_id, item_id)
-            if standing is not None:
-                return standing
-        raise Conflict("the item's guard kept changing; try again")
+        seen = {":seen": {"S": replacing.holder_bid_id}} if replacing is not None else None
+        return await self.table.claim(
+            _key(user_id, item_id),
+            attributes,
+            _guard,
+            now_s=guard.claimed_ms // 1000,
+            or_when="holderBidId = :seen" if seen else None,
+            values=seen,
+        )
 
     async def get(self, user_id: str, item_id: str) -> Guard | None:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key=_key(user_id, item_id), ConsistentRead=True
-            )
-        item = result.get("Item")
-        return _guard(item) if item else None
+        return await self.table.read(_key(user_id, item_id), _guard)
 
     async def release(self, user_id: str, item_id: str, bid_id: str) -> None:
         """Drop the guard if `bid_id` still holds it (a snipe that was never written)."""
-        with translated_errors("the guard has another holder"):
-            await self.table.client.delete_item(
-                TableName=self.table.name,
-                Key=_key(user_id, item_id),
-                ConditionExpression="holderBidId = :mine",
-                ExpressionAttributeValues={":mine": {"S": bid_id}},
-            )
+        if not await self.table.delete_if(
+            _key(user_id, item_id),
+            "holderBidId = :mine",
+            ExpressionAttributeValues={":mine": {"S": bid_id}},
+        ):
+            raise Conflict("the guard has another holder")
 
 
 def _guard(item: Mapping[str, Any]) -> Guard:

@@ -7,60 +7,28 @@ attribute of the snipe, because the executor writes the whole snipe item on ever
 not erase it.
 
 States: SENDING (claimed by one notifier invocation, `claimed_ms` ago), SENT (Postmark took it),
-SKIPPED (nothing to send: the user turned that email off, or has no address).
+SKIPPED (nothing to send: the user turned that email off, or has no address): see
+sniper.services.ports.stores.Notice.
 """
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
-import msgspec
-
-from sniper.domain.errors import Conflict
+from sniper.services.ports.stores import Notice, NoticeState, NoticeStore, StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.side_records import side_key
-from sniper.storage.table import DynamoTable, translated_errors
+from sniper.storage.table import DynamoTable
 
 RETENTION_SECONDS = 90 * 24 * 3600
 _KIND = "notice"
-
-
-class NoticeState(enum.StrEnum):
-    SENDING = "SENDING"
-    SENT = "SENT"
-    SKIPPED = "SKIPPED"
-
-
-class Notice(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    user_id: str
-    bid_id: str
-    outcome: str
-    state: NoticeState
-    claimant: str
-    claimed_ms: int
-    message_id: str | None = None
-    done_ms: int | None = None
-
-    @property
-    def key(self) -> str:
-        """What the email carries as Postmark metadata, to be found again after a lost answer."""
-        return notice_key(self.bid_id, self.outcome)
-
-    @property
-    def done(self) -> bool:
-        return self.state in (NoticeState.SENT, NoticeState.SKIPPED)
-
-
-def notice_key(bid_id: str, outcome: str) -> str:
-    return f"{bid_id}:{outcome}"
 
 
 def _sort_key(bid_id: str, outcome: str) -> str:
     return side_key(_KIND, f"{bid_id}#{outcome}")
 
 
-class NoticesRepository:
+class NoticesRepository(NoticeStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
@@ -79,13 +47,9 @@ class NoticesRepository:
         return from_builtins(data, Notice)
 
     async def get(self, user_id: str, bid_id: str, outcome: str) -> Notice | None:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name,
-                Key={"userId": {"S": user_id}, "bidId": {"S": _sort_key(bid_id, outcome)}},
-                ConsistentRead=True,
-            )
-        item = result.get("Item")
+        item = await self.table.get_item(
+            {"userId": {"S": user_id}, "bidId": {"S": _sort_key(bid_id, outcome)}}
+        )
         return self._from_item(item) if item is not None else None
 
     async def done_outcomes(self, user_id: str, bid_id: str) -> frozenset[str]:
@@ -112,28 +76,19 @@ class NoticesRepository:
 
     async def claim(self, notice: Notice) -> Notice | None:
         """Record a new SENDING claim; None when a record exists already (read it with get)."""
-        try:
-            with translated_errors():
-                await self.table.client.put_item(
-                    TableName=self.table.name,
-                    Item=self._to_item(notice),
-                    ConditionExpression="attribute_not_exists(bidId)",
-                )
-        except Conflict:
-            return None
-        return notice
+        written = await self.table.put_if(self._to_item(notice), "attribute_not_exists(bidId)")
+        return notice if written else None
 
     async def replace(self, current: Notice, updated: Notice) -> Notice:
         """Write `updated` if the record is still `current` (same claimant and state)."""
-        with translated_errors("the notice changed meanwhile"):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=self._to_item(updated),
-                ConditionExpression="claimant = :c AND #s = :s",
-                ExpressionAttributeNames={"#s": "state"},
-                ExpressionAttributeValues={
-                    ":c": {"S": current.claimant},
-                    ":s": {"S": current.state.value},
-                },
-            )
+        if not await self.table.put_if(
+            self._to_item(updated),
+            "claimant = :c AND #s = :s",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={
+                ":c": {"S": current.claimant},
+                ":s": {"S": current.state.value},
+            },
+        ):
+            raise StaleWrite("the notice changed meanwhile")
         return updated

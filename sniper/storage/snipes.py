@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sniper.domain.errors import Conflict, NotFound
-from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.domain.errors import Conflict
+from sniper.domain.snipe import Snipe
+from sniper.services.ports.stores import Page, SnipeListing, SnipeStore, StaleWrite
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
-from sniper.storage.cursor import decode_cursor, encode_cursor
 from sniper.storage.side_records import is_snipe_key
-from sniper.storage.table import DynamoTable, Page, translated_errors
+from sniper.storage.table import DynamoTable, is_in
 
 # Settled snipes stay listable for a while, then DynamoDB's TTL removes them (history remains).
 SNIPE_RETENTION_SECONDS = 90 * 24 * 3600
@@ -34,81 +34,39 @@ def _key(user_id: str, bid_id: str) -> dict[str, Any]:
     return {"userId": {"S": user_id}, "bidId": {"S": bid_id}}
 
 
-class SnipesRepository:
+class SnipesRepository(SnipeStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
     async def create(self, snipe: Snipe) -> Snipe:
-        with translated_errors("a snipe with this id already exists"):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(snipe),
-                ConditionExpression="attribute_not_exists(bidId)",
-            )
-        return snipe
-
-    async def get(self, user_id: str, bid_id: str) -> Snipe:
-        """The caller's snipe; another user's is simply not found."""
-        snipe = await self.find(user_id, bid_id)
-        if snipe is None:
-            raise NotFound(f"no snipe {bid_id}")
+        if not await self.table.put_if(_to_item(snipe), "attribute_not_exists(bidId)"):
+            raise Conflict("a snipe with this id already exists")
         return snipe
 
     async def find(self, user_id: str, bid_id: str) -> Snipe | None:
         """The caller's snipe, or None. A side record's key (see side_records) is no snipe's."""
         if not is_snipe_key(bid_id):
             return None
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key=_key(user_id, bid_id), ConsistentRead=True
-            )
-        item = result.get("Item")
+        item = await self.table.get_item(_key(user_id, bid_id))
         return _from_item(item) if item is not None else None
 
     async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
-        """Write the next version; if anyone else wrote since `expected_version`, Conflict."""
-        if snipe.version != expected_version + 1:
-            raise Conflict("a saved snipe must be exactly one version ahead")
-        with translated_errors("the snipe changed meanwhile"):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(snipe),
-                ConditionExpression="attribute_exists(bidId) AND #v = :expected",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
-            )
+        """Write the next version; if anyone else wrote since `expected_version`, StaleWrite."""
+        if not await self.table.put_version(_to_item(snipe), snipe.version, expected_version):
+            raise StaleWrite("the snipe changed meanwhile")
         return snipe
 
-    async def list_for_user(
-        self,
-        user_id: str,
-        *,
-        statuses: frozenset[SnipeStatus] | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[Snipe]:
+    async def list_for_user(self, user_id: str, listing: SnipeListing) -> Page[Snipe]:
         """The caller's snipes by auction end, soonest first."""
-        listing = "bids:" + ",".join(sorted(statuses or ()))
         request: dict[str, Any] = {
-            "TableName": self.table.name,
             "IndexName": "byAuctionEnd",
             "KeyConditionExpression": "userId = :u",
             "ExpressionAttributeValues": {":u": {"S": user_id}},
-            "Limit": limit,
+            "Limit": listing.limit,
         }
-        if statuses:
-            names = [f":s{i}" for i in range(len(statuses))]
-            request["FilterExpression"] = f"#st IN ({', '.join(names)})"
-            request["ExpressionAttributeNames"] = {"#st": "status"}
-            for name, status in zip(names, sorted(statuses), strict=True):
-                request["ExpressionAttributeValues"][name] = {"S": status.value}
-        start = decode_cursor(user_id, listing, cursor)
-        if start:
-            request["ExclusiveStartKey"] = start
-        with translated_errors():
-            page = await self.table.client.query(**request)
-        items = [_from_item(item) for item in page.get("Items", [])]
-        return Page(items, encode_cursor(user_id, listing, page.get("LastEvaluatedKey")))
+        if listing.statuses:
+            request["FilterExpression"] = is_in("status", listing.statuses, request)
+        return await self.table.page(user_id, listing.name, listing.cursor, _from_item, **request)
 
     async def all_for_user(self, user_id: str) -> list[Snipe]:
         return [

@@ -8,13 +8,14 @@ TTL removes the record.
 
 from __future__ import annotations
 
+from sniper.services.ports.stores import SpentStateStore
 from sniper.storage.side_records import side_key
 from sniper.storage.table import DynamoTable
 
 STATE_KIND = "oauth-state"
 
 
-class SpentStates:
+class SpentStates(SpentStateStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sniper.domain.errors import Conflict, NotFound
+from sniper.domain.errors import Conflict
 from sniper.domain.user import User
+from sniper.services.ports.stores import StaleWrite, UserStore
 from sniper.storage.codec import from_builtins, from_item, to_builtins, to_item
 from sniper.storage.table import DynamoTable, translated_errors
 
@@ -24,46 +25,24 @@ def _from_item(item: dict[str, Any]) -> User:
     return from_builtins(data, User)
 
 
-class UsersRepository:
+class UsersRepository(UserStore):
     def __init__(self, table: DynamoTable) -> None:
         self.table = table
 
     async def get(self, user_id: str) -> User | None:
-        with translated_errors():
-            result = await self.table.client.get_item(
-                TableName=self.table.name, Key={"userId": {"S": user_id}}, ConsistentRead=True
-            )
-        item = result.get("Item")
+        item = await self.table.get_item({"userId": {"S": user_id}})
         return _from_item(item) if item else None
-
-    async def require(self, user_id: str) -> User:
-        user = await self.get(user_id)
-        if user is None:
-            raise NotFound("no such user")
-        return user
 
     async def create(self, user: User) -> User:
         """Insert a new profile; a profile that already exists is a conflict."""
-        with translated_errors("this user already exists"):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(user),
-                ConditionExpression="attribute_not_exists(userId)",
-            )
+        if not await self.table.put_if(_to_item(user), "attribute_not_exists(userId)"):
+            raise Conflict("this user already exists")
         return user
 
     async def save(self, user: User, *, expected_version: int) -> User:
         """Replace the profile if nobody changed it since `expected_version`."""
-        if user.version != expected_version + 1:
-            raise Conflict("a saved user must be exactly one version ahead")
-        with translated_errors("the profile changed meanwhile; read it again"):
-            await self.table.client.put_item(
-                TableName=self.table.name,
-                Item=_to_item(user),
-                ConditionExpression="#v = :expected",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
-            )
+        if not await self.table.put_version(_to_item(user), user.version, expected_version):
+            raise StaleWrite("the profile changed meanwhile; read it again")
         return user
 
     async def delete(self, user_id: str) -> bool:

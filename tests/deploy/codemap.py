@@ -114,11 +114,22 @@ def _with_parents(module: str) -> Iterator[str]:
         yield ".".join(parts[:end])
 
 
-def imports_of(module: str) -> tuple[set[str], set[str]]:
-    """(sniper modules, third-party top-level names) that `module` imports at run time."""
+def _method_nodes(tree: ast.AST) -> Iterator[tuple[str, str, ast.AST]]:
+    """(class, method, node) for every node inside a method."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    for inner in ast.walk(item):
+                        yield node.name, item.name, inner
+
+
+def imports_of(module: str, *, nodes: Iterable[ast.AST] | None = None) -> tuple[set[str], set[str]]:
+    """(sniper modules, third-party top-level names) that `module` imports at run time (or, with
+    `nodes`, that those of its nodes import)."""
     ours: set[str] = set()
     theirs: set[str] = set()
-    for node in runtime_nodes(parse(module)):
+    for node in runtime_nodes(parse(module)) if nodes is None else nodes:
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -147,20 +158,47 @@ class Closure:
     third_party: frozenset[str]
 
 
-@cache
-def closure(module: str) -> Closure:
+def _closure(modules: Iterable[str], *, in_methods: bool) -> Closure:
     seen: set[str] = set()
     third_party: set[str] = set()
-    pending = [m for m in _with_parents(module) if module_path(m) is not None]
+    pending = [m for module in modules for m in _with_parents(module) if module_path(m)]
     while pending:
         current = pending.pop()
         if current in seen:
             continue
         seen.add(current)
-        ours, theirs = imports_of(current)
+        if in_methods:
+            ours, theirs = imports_of(current)
+        else:
+            inside = {id(node) for _, _, node in _method_nodes(parse(current))}
+            nodes = [n for n in runtime_nodes(parse(current)) if id(n) not in inside]
+            ours, theirs = imports_of(current, nodes=nodes)
         third_party |= theirs
         pending.extend(ours - seen)
     return Closure(frozenset(seen), frozenset(third_party))
+
+
+@cache
+def closure(module: str) -> Closure:
+    """Every module `module` may import at run time, whichever of its code runs."""
+    return _closure([module], in_methods=True)
+
+
+@cache
+def function_closure(module: str) -> frozenset[str]:
+    """The modules a function's code runs: what its handler imports, and what the methods it
+    can reach import when they run (the composition root imports what it builds inside the
+    method that builds it, so a function does not reach what it never asks for)."""
+    modules = _closure([module], in_methods=False).modules
+    while True:
+        reached = reached_methods(modules)
+        imported: set[str] = set()
+        for current in modules:
+            nodes = [n for cls, name, n in _method_nodes(parse(current)) if (cls, name) in reached]
+            imported |= imports_of(current, nodes=nodes)[0]
+        if imported <= modules:
+            return modules
+        modules = modules | _closure(imported, in_methods=False).modules
 
 
 def shipped_modules() -> list[str]:
@@ -331,15 +369,23 @@ class Site:
     settings_fields: frozenset[str]
 
 
+def _is_settings(node: ast.expr) -> bool:
+    """`settings`, or the composition root's `self.settings`."""
+    if isinstance(node, ast.Name):
+        return node.id == "settings"
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "settings"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
+
+
 def _settings_fields(call: ast.Call) -> frozenset[str]:
     fields = set()
     for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
         for inner in ast.walk(argument):
-            if (
-                isinstance(inner, ast.Attribute)
-                and isinstance(inner.value, ast.Name)
-                and inner.value.id == "settings"
-            ):
+            if isinstance(inner, ast.Attribute) and _is_settings(inner.value):
                 fields.add(inner.attr)
     return frozenset(fields)
 
@@ -365,8 +411,26 @@ def _factories(modules: Iterable[str]) -> dict[str, tuple[str, ast.AST]]:
     return found
 
 
-def wiring(modules: Iterable[str]) -> list[Site]:
-    """Where `modules` build adapters (directly or through a factory) and hand them resources."""
+def _unreached(tree: ast.Module, reached: set[tuple[str, str]] | None) -> set[int]:
+    """The nodes of methods that `reached` does not hold (all are reached when it is None):
+    a composition root builds only what its function asks it for."""
+    if reached is None:
+        return set()
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if (
+                    isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and (node.name, item.name) not in reached
+                ):
+                    skipped |= {id(inner) for inner in ast.walk(item)}
+    return skipped
+
+
+def wiring(modules: Iterable[str], reached: set[tuple[str, str]] | None = None) -> list[Site]:
+    """Where `modules` build adapters (directly or through a factory) and hand them resources;
+    with `reached` (reached_methods), only in the methods the function can reach."""
     known = adapters()
     modules = sorted(modules)
     factories = _factories(modules)
@@ -375,8 +439,9 @@ def wiring(modules: Iterable[str]) -> list[Site]:
     }
     sites: list[Site] = []
     for module in modules:
+        unreached = _unreached(parse(module), reached)
         for node in runtime_nodes(parse(module)):
-            if not isinstance(node, ast.Call) or id(node) in inside_factories:
+            if not isinstance(node, ast.Call) or id(node) in inside_factories | unreached:
                 continue
             name = _callee_name(node)
             fields = _settings_fields(node)
@@ -470,62 +535,122 @@ def _names_to_classes(modules: Iterable[str], classes: set[str]) -> dict[str, se
     return {name: found for name, found in holds.items() if found}
 
 
+@cache
+def _module_names(module: str) -> dict[str, tuple[str, str | None]]:
+    """What `module`'s imports bind: name -> (module, None) for a module, (module, name) for a
+    thing imported from one."""
+    bound: dict[str, tuple[str, str | None]] = {}
+    for node in runtime_nodes(parse(module)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                bound[name] = (alias.name if alias.asname else name, None)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                target = f"{node.module}.{alias.name}"
+                imported = (target, None) if module_path(target) else (node.module, alias.name)
+                bound[alias.asname or alias.name] = imported
+    return bound
+
+
 def reached_methods(modules: Iterable[str]) -> set[tuple[str, str]]:
     """(class, method) pairs the code in `modules` can reach (an over-estimate).
 
-    Module-level code and functions (the wiring and the routes) are the roots. A call
+    Module-level code is the root. A module-level function is reached where reached code names
+    it (a call, or handing it on: `Entrypoint(build)`), resolved through the imports. A call
     `users.save()` reaches `save` of the classes a name `users` is known to hold (annotations,
-    constructor and factory assignments); a receiver of unknown type reaches every class's
-    method of that name. Dunder methods are always reached. Methods handed around uncalled
-    (`callback=users.get`) are not seen.
+    constructor and factory assignments; a name typed as a Protocol holds the classes that have
+    every method it declares), inherited or not; a receiver of unknown type reaches every
+    class's method of that name. Dunder methods are always reached. Methods handed around
+    uncalled (`callback=users.get`) are not seen.
     """
     modules = sorted(modules)
-    methods: dict[str, dict[str, ast.AST]] = {}
-    roots: list[ast.AST] = []
+    methods: dict[str, dict[str, tuple[str, ast.AST]]] = {}
+    bases: dict[str, set[str]] = {}
+    functions: dict[tuple[str, str], ast.AST] = {}
+    pending: list[tuple[str, str | None, ast.AST]] = []  # (module, class, code) to read
     for module in modules:
         tree = parse(module)
-        in_classes: set[int] = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 for item in node.body:
                     if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                        methods.setdefault(node.name, {})[item.name] = item
-                in_classes |= {id(inner) for inner in ast.walk(node)}
-        roots += [node for node in tree.body if id(node) not in in_classes]
-    holds = _names_to_classes(modules, set(methods))
-    # A name typed as a Protocol holds any implementation: treat it as of unknown type.
-    protocols = {
-        node.name
-        for module in modules
-        for node in ast.walk(parse(module))
-        if isinstance(node, ast.ClassDef)
-        and any(_annotation_names(base) & {"Protocol"} for base in node.bases)
+                        methods.setdefault(node.name, {})[item.name] = (module, item)
+                bases.setdefault(node.name, set()).update(
+                    *(_annotation_names(base) for base in node.bases)
+                )
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                functions[(module, node.name)] = node
+            elif not isinstance(node, ast.ClassDef):
+                pending.append((module, None, node))  # runs on import
+
+    def lineage(cls: str) -> list[str]:
+        order, todo = [], [cls]
+        while todo:
+            current = todo.pop(0)
+            if current in methods and current not in order:
+                order.append(current)
+                todo += sorted(bases.get(current, ()))
+        return order
+
+    def has(cls: str) -> set[str]:
+        return set().union(*(set(methods[c]) for c in lineage(cls)))
+
+    def function(target: tuple[str, str]) -> None:
+        if target in functions and target not in reached_functions:
+            reached_functions.add(target)
+            pending.append((target[0], None, functions[target]))
+
+    reached_functions: set[tuple[str, str]] = set()
+    protocols = {cls for cls in methods if "Protocol" in bases.get(cls, ())}
+    implementations = {
+        protocol: {cls for cls in methods if cls not in protocols and has(protocol) <= has(cls)}
+        for protocol in protocols
     }
-    holds = {name: found for name, found in holds.items() if not found & protocols}
-    reached = {
-        (cls, name) for cls, table in methods.items() for name in table if name.startswith("__")
+    holds = {
+        name: (found - protocols).union(*(implementations[p] for p in found & protocols))
+        for name, found in _names_to_classes(modules, set(methods)).items()
     }
 
     def targets(receiver: str | None, name: str, current: str | None) -> set[tuple[str, str]]:
-        if receiver == "self" and current is not None:
+        if receiver == "self" and current in protocols:
+            candidates = implementations[current]  # a Protocol's own method calls the class's
+        elif receiver == "self" and current is not None:
             candidates = {current}
         elif receiver is not None and receiver in holds:
             candidates = holds[receiver]
         else:
             candidates = set(methods)
-        return {(cls, name) for cls in candidates if name in methods.get(cls, {})}
+        found = set()
+        for cls in candidates:
+            owner = next((c for c in lineage(cls) if name in methods[c]), None)
+            if owner is not None:
+                found.add((owner, name))
+        return found
 
-    pending: list[tuple[str, str]] = []
-    for receiver, name in _method_calls(roots):
-        pending += list(targets(receiver, name, None))
-    pending += list(reached)
+    reached = {
+        (cls, name) for cls, table in methods.items() for name in table if name.startswith("__")
+    }
+    pending += [(methods[c][n][0], c, methods[c][n][1]) for c, n in reached]
     while pending:
-        cls, name = pending.pop()
-        if (cls, name) in reached and not name.startswith("__"):
-            continue
-        reached.add((cls, name))
-        for receiver, called in _method_calls([methods[cls][name]]):
-            for target in targets(receiver, called, cls):
-                if target not in reached:
-                    pending.append(target)
+        module, current, code = pending.pop()
+        bound = _module_names(module)
+        for inner in ast.walk(code):
+            if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+                origin, name = bound.get(inner.id, (module, inner.id))
+                function((origin, name or inner.id))
+            elif (
+                isinstance(inner, ast.Attribute)
+                and isinstance(inner.value, ast.Name)
+                and bound.get(inner.value.id, ("", ""))[1] is None
+            ):
+                function((bound[inner.value.id][0], inner.attr))  # module.function
+        for receiver, called in _method_calls([code]):
+            if receiver is not None and bound.get(receiver, ("", ""))[1] is None:
+                continue  # a module's function, not a method
+            for cls, name in targets(receiver, called, current):
+                if (cls, name) not in reached:
+                    reached.add((cls, name))
+                    pending.append((methods[cls][name][0], cls, methods[cls][name][1]))
     return reached

@@ -25,7 +25,10 @@ ADAPTER_ACTIONS: dict[str, frozenset[str]] = {
          "dynamodb:UpdateItem"}
     ),
     "NoticesRepository": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}),
-    "DynamoTable": frozenset({"dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:PutItem"}),
+    "DynamoTable": frozenset(
+        {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:PutItem",
+         "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    ),
     # The Bids table's side records (sniper/storage/side_records.py).
     "LiveGuards": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
     "IdempotencyRecords": frozenset(
@@ -103,9 +106,9 @@ def function_needs(template: Template, logical_id: str) -> tuple[set[Need], list
     """What one function's code needs, and the problems found deriving it."""
     spec = template.function(logical_id)
     types = {name: resource["Type"] for name, resource in template.resources.items()}
-    reach = codemap.closure(spec.module)
-    sites = codemap.wiring(reach.modules)
-    used = codemap.reached_methods(reach.modules)
+    modules = codemap.function_closure(spec.module)
+    used = codemap.reached_methods(modules)
+    sites = codemap.wiring(modules, used)
     adapters = codemap.adapters()
     needs: set[Need] = set()
     problems: list[str] = []

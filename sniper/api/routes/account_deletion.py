@@ -7,12 +7,13 @@ as eBay expects; 204 once that eBay user's data is gone).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Request, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_query, event_body, header
+from sniper.api.decoding import header
+from sniper.api.inputs import RawBody, query, raw_event, request_header
 from sniper.api.operations import Operation, RouteTable, empty_response, json_response
 from sniper.api.requests import ChallengeQuery
 from sniper.api.views import ChallengeView
@@ -56,28 +57,31 @@ def endpoint_url(event: Mapping[str, Any]) -> str:
     return f"{scheme}://{domain}{event.get('rawPath', '')}"
 
 
+def called_url(request: Request) -> str:
+    return endpoint_url(raw_event(request))
+
+
+Challenge = Annotated[ChallengeQuery, Depends(query(ChallengeQuery))]
+CalledUrl = Annotated[str, Depends(called_url)]
+Signature = Annotated[str | None, Depends(request_header("X-EBAY-SIGNATURE"))]
+
+
 def build_router(
     notices: AccountDeletionNotices, verification_token: Callable[[], Awaitable[str]]
 ) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
     @table.bind(CHALLENGE)
-    async def challenge() -> Response[str]:
-        event = table.current_event
-        query = decode_query(event.get("queryStringParameters"), ChallengeQuery)
-        endpoint = endpoint_url(event)
+    async def challenge(challenge: Challenge, endpoint: CalledUrl) -> Response[str]:
         token = await verification_token()
         return json_response(
             ChallengeView(
-                challengeResponse=challenge_response(query.challenge_code, token, endpoint)
+                challengeResponse=challenge_response(challenge.challenge_code, token, endpoint)
             )
         )
 
     @table.bind(NOTICE)
-    async def notice() -> Response[str]:
-        event = table.current_event
-        body = event_body(event)
-        signature = header(event, "X-EBAY-SIGNATURE")
+    async def notice(signature: Signature, body: RawBody) -> Response[str]:
         await notices.handle(signature, body)
         return empty_response(204)
 

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_query, json_body, to_money
+from sniper.api.decoding import to_money
 from sniper.api.filters import statuses
 from sniper.api.idempotency import (
     KEY_HEADER,
     KEY_MAX_LENGTH,
     KEY_PATTERN,
+    IdempotencyKey,
     IdempotentRequests,
-    idempotency_key,
     request_fingerprint,
 )
-from sniper.api.identity import caller_of
+from sniper.api.inputs import SignedIn, body, query
 from sniper.api.operations import HeaderParameter, Operation, RouteTable, json_response
 from sniper.api.requests import BidsQuery, CreateBidRequest, UpdateBidRequest
 from sniper.api.views import BidPage, BidView
 from sniper.domain.snipe import BidGroup
 from sniper.metrics import SniperMetrics
-from sniper.services.snipe_book import AlreadySniped, NewSnipe, SnipeBook
+from sniper.services.ports.stores import SnipeListing
+from sniper.services.snipes import AlreadySniped, NewSnipe, Snipes
 
 TAG = "bids"
 CREATE = Operation(
@@ -79,18 +82,18 @@ CANCEL = Operation(
 
 OPERATIONS = (CREATE, LIST, GET, UPDATE, CANCEL)
 
+NewBid = Annotated[CreateBidRequest, Depends(body(CreateBidRequest))]
+BidChange = Annotated[UpdateBidRequest, Depends(body(UpdateBidRequest))]
+BidsFilter = Annotated[BidsQuery, Depends(query(BidsQuery))]
+
 
 def build_router(
-    book: SnipeBook, idempotent: IdempotentRequests, metrics: SniperMetrics | None = None
+    snipes: Snipes, idempotent: IdempotentRequests, metrics: SniperMetrics
 ) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
     @table.bind(CREATE)
-    async def create() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        key = idempotency_key(event)
-        request = json_body(event, CreateBidRequest)
+    async def create(caller: SignedIn, key: IdempotencyKey, request: NewBid) -> Response[str]:
         if key is None:
             return await create_snipe(caller.user_id, request)
         fingerprint = request_fingerprint(CREATE.operation_id, request)
@@ -100,7 +103,7 @@ def build_router(
 
     async def create_snipe(user_id: str, request: CreateBidRequest) -> Response[str]:
         try:
-            snipe = await book.create(
+            snipe = await snipes.create(
                 user_id,
                 NewSnipe(
                     item_id=request.item_id,
@@ -114,55 +117,47 @@ def build_router(
                 ),
             )
         except AlreadySniped:
-            if metrics is not None:
-                metrics.duplicate_refused()
+            metrics.duplicate_refused()
             raise
         return json_response(
-            BidView.of(snipe, book.timing),
+            BidView.of(snipe, snipes.timing),
             status=201,
             headers={"Location": f"/bids/{snipe.bid_id}"},
         )
 
     @table.bind(LIST)
-    async def list_bids() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        query = decode_query(event.get("queryStringParameters"), BidsQuery)
-        page = await book.list(
-            caller.user_id,
-            statuses=statuses(query.status, field="status"),
-            cursor=query.cursor,
-            limit=query.limit,
+    async def list_bids(caller: SignedIn, filters: BidsFilter) -> Response[str]:
+        listing = SnipeListing(
+            statuses=statuses(filters.status, field="status"),
+            cursor=filters.cursor,
+            limit=filters.limit,
         )
+        page = await snipes.list(caller.user_id, listing)
         return json_response(
             BidPage(
-                items=[BidView.of(s, book.timing) for s in page.items], next_cursor=page.next_cursor
+                items=[BidView.of(s, snipes.timing) for s in page.items],
+                next_cursor=page.next_cursor,
             )
         )
 
     @table.bind(GET)
-    async def get_bid(bidId: str) -> Response[str]:  # the path parameter's name
-        caller = caller_of(table.current_event)
-        return json_response(BidView.of(await book.get(caller.user_id, bidId), book.timing))
+    async def get_bid(bidId: str, caller: SignedIn) -> Response[str]:  # the path's name
+        return json_response(BidView.of(await snipes.get(caller.user_id, bidId), snipes.timing))
 
     @table.bind(UPDATE)
-    async def update_bid(bidId: str) -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        change = json_body(event, UpdateBidRequest)
+    async def update_bid(bidId: str, caller: SignedIn, change: BidChange) -> Response[str]:
         max_bid = (
             to_money(change.max_bid.value, change.max_bid.currency, field="maxBid")
             if change.max_bid
             else None
         )
-        snipe = await book.change(
+        snipe = await snipes.change(
             caller.user_id, bidId, max_bid=max_bid, offset_seconds=change.offset_seconds
         )
-        return json_response(BidView.of(snipe, book.timing))
+        return json_response(BidView.of(snipe, snipes.timing))
 
     @table.bind(CANCEL)
-    async def cancel_bid(bidId: str) -> Response[str]:
-        caller = caller_of(table.current_event)
-        return json_response(BidView.of(await book.cancel(caller.user_id, bidId), book.timing))
+    async def cancel_bid(bidId: str, caller: SignedIn) -> Response[str]:
+        return json_response(BidView.of(await snipes.cancel(caller.user_id, bidId), snipes.timing))
 
     return table.router()

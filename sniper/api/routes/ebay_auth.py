@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import json_body
-from sniper.api.identity import caller_of
+from sniper.api.inputs import SignedIn, body
 from sniper.api.operations import Operation, RouteTable, json_response
 from sniper.api.requests import AuthCallbackRequest
 from sniper.api.views import AuthUrlView, BidView, EbayStatusView, UnlinkView, iso_ms
@@ -52,13 +53,14 @@ UNLINK = Operation(
 
 OPERATIONS = (AUTH_URL, CALLBACK, STATUS, UNLINK)
 
+Callback = Annotated[AuthCallbackRequest, Depends(body(AuthCallbackRequest))]
+
 
 def build_router(linking: EbayLinking) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
     @table.bind(AUTH_URL)
-    async def auth_url() -> Response[str]:
-        caller = caller_of(table.current_event)
+    async def auth_url(caller: SignedIn) -> Response[str]:
         consent = await linking.consent(caller)
         return json_response(
             AuthUrlView(
@@ -70,22 +72,17 @@ def build_router(linking: EbayLinking) -> APIGatewayHttpRouter:
         )
 
     @table.bind(CALLBACK)
-    async def callback() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        grant = json_body(event, AuthCallbackRequest)
+    async def callback(caller: SignedIn, grant: Callback) -> Response[str]:
         user = await linking.complete(caller, code=grant.code, state=grant.state)
         return json_response(EbayStatusView.of(user.ebay_link))
 
     @table.bind(STATUS)
-    async def status() -> Response[str]:
-        caller = caller_of(table.current_event)
+    async def status(caller: SignedIn) -> Response[str]:
         user = await linking.status(caller.user_id)
         return json_response(EbayStatusView.of(user.ebay_link if user else None))
 
     @table.bind(UNLINK)
-    async def unlink() -> Response[str]:
-        caller = caller_of(table.current_event)
+    async def unlink(caller: SignedIn) -> Response[str]:
         outcome = await linking.unlink(caller.user_id)
         return json_response(
             UnlinkView(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import json_body
-from sniper.api.identity import caller_of
+from sniper.api.inputs import SignedIn, body
 from sniper.api.operations import Operation, RouteTable, json_response
 from sniper.api.requests import UpdatePreferencesRequest, UpdateProfileRequest
 from sniper.api.views import AccountRemovalView, ProfileView
@@ -55,28 +56,24 @@ DELETE_ACCOUNT = Operation(
 
 OPERATIONS = (GET_PROFILE, PUT_PROFILE, PUT_PREFERENCES, DELETE_ACCOUNT)
 
+ProfileChange = Annotated[UpdateProfileRequest, Depends(body(UpdateProfileRequest))]
+PreferencesChange = Annotated[UpdatePreferencesRequest, Depends(body(UpdatePreferencesRequest))]
+
 
 def build_router(profiles: Profiles, removal: AccountRemoval) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
     @table.bind(GET_PROFILE)
-    async def get_profile() -> Response[str]:
-        caller = caller_of(table.current_event)
+    async def get_profile(caller: SignedIn) -> Response[str]:
         return json_response(ProfileView.of(await profiles.get_or_create(caller)))
 
     @table.bind(PUT_PROFILE)
-    async def put_profile() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        change = json_body(event, UpdateProfileRequest)
+    async def put_profile(caller: SignedIn, change: ProfileChange) -> Response[str]:
         user = await profiles.update_profile(caller, name=change.name, email=change.email)
         return json_response(ProfileView.of(user))
 
     @table.bind(PUT_PREFERENCES)
-    async def put_preferences() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        change = json_body(event, UpdatePreferencesRequest)
+    async def put_preferences(caller: SignedIn, change: PreferencesChange) -> Response[str]:
         notifications = (
             {
                 name: value
@@ -94,8 +91,7 @@ def build_router(profiles: Profiles, removal: AccountRemoval) -> APIGatewayHttpR
         return json_response(ProfileView.of(user))
 
     @table.bind(DELETE_ACCOUNT)
-    async def delete_account() -> Response[str]:
-        caller = caller_of(table.current_event)
+    async def delete_account(caller: SignedIn) -> Response[str]:
         return json_response(AccountRemovalView.of(await removal.remove_account(caller.user_id)))
 
     return table.router()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from sniper.api.decoding import decode_query
-from sniper.api.identity import caller_of
+from sniper.api.inputs import SignedIn, query
 from sniper.api.operations import Operation, RouteTable, json_response
 from sniper.api.requests import WishlistQuery
 from sniper.api.views import ItemDetailView, WishlistItemView, WishlistPage
@@ -37,20 +37,19 @@ GET_ITEM = Operation(
 
 OPERATIONS = (LIST_ITEMS, GET_ITEM)
 
+WishlistFilter = Annotated[WishlistQuery, Depends(query(WishlistQuery))]
+
 
 def build_router(watchlist: Watchlist) -> APIGatewayHttpRouter:
     table = RouteTable(OPERATIONS)
 
     @table.bind(LIST_ITEMS)
-    async def list_items() -> Response[str]:
-        event = table.current_event
-        caller = caller_of(event)
-        query = decode_query(event.get("queryStringParameters"), WishlistQuery)
+    async def list_items(caller: SignedIn, filters: WishlistFilter) -> Response[str]:
         page = await watchlist.page(
             caller.user_id,
-            marketplace_id=query.marketplace_id,
-            cursor=query.cursor,
-            limit=query.limit,
+            marketplace_id=filters.marketplace_id,
+            cursor=filters.cursor,
+            limit=filters.limit,
         )
         return json_response(
             WishlistPage(
@@ -61,8 +60,7 @@ def build_router(watchlist: Watchlist) -> APIGatewayHttpRouter:
         )
 
     @table.bind(GET_ITEM)
-    async def get_item(itemId: str) -> Response[str]:  # the path parameter's name
-        caller = caller_of(table.current_event)
+    async def get_item(itemId: str, caller: SignedIn) -> Response[str]:  # the path's name
         detail = await watchlist.item(caller.user_id, unquote(itemId))
         return json_response(
             ItemDetailView.of(

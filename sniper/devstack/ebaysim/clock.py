@@ -1,23 +1,11 @@
-"""Where the simulator's time comes from: real wall-clock time unless a test supplies another."""
+"""The simulator's time on the wire (its clock is sniper.clock's: real time unless a test
+supplies another)."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from typing import Protocol
 
 from sniper.domain.iso8601 import iso_from_ms
-
-
-class Clock(Protocol):
-    def now_ns(self) -> int:
-        """Nanoseconds since the Unix epoch."""
-        ...
-
-
-class SystemClock:
-    def now_ns(self) -> int:
-        return time.time_ns()
 
 
 def ebay_date(instant_ns: int) -> str:

@@ -25,6 +25,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from sniper.clock import SystemClock
+from sniper.clock import WallClock as Clock
 from sniper.devstack.ebaysim import (
     admin_api,
     browse_api,
@@ -33,7 +35,6 @@ from sniper.devstack.ebaysim import (
     offer_api,
     trading_api,
 )
-from sniper.devstack.ebaysim.clock import Clock, SystemClock
 from sniper.devstack.ebaysim.config import SimConfig
 from sniper.devstack.ebaysim.faults import FaultRule
 from sniper.devstack.ebaysim.notification_api import get_public_key

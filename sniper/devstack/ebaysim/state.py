@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from sniper.clock import WallClock as Clock
 from sniper.devstack.ebaysim.accounts import Accounts
 from sniper.devstack.ebaysim.approval import BiddingApproval
-from sniper.devstack.ebaysim.clock import Clock
 from sniper.devstack.ebaysim.config import SimConfig
 from sniper.devstack.ebaysim.engine import Auction, BidRejected, StandingBid, place_proxy_bid
 from sniper.devstack.ebaysim.faults import Faults

@@ -23,6 +23,7 @@ from sniper.devstack.local.aws import LocalAws
 from sniper.devstack.local.context import LocalLambdaContext
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.runtime import Entrypoint
+from tests.integration.ebaysim.sim_client import Sim as SimulatorClient
 from tests.support.http_events import claims_for, http_event
 
 USER_MANAGEMENT = "UserManagementFunction"
@@ -101,30 +102,9 @@ async def functions(api: ApiApps, local_aws: LocalAws) -> AsyncIterator[LocalFun
     await runtime.retire_containers()
 
 
-@dataclass
-class Sim:
-    """The simulator's admin API, for arranging auctions and watch lists."""
-
-    server: SimulatorServer
-    http: aiohttp.ClientSession
-
-    async def admin(self, method: str, path: str, payload: Any = None) -> tuple[int, Any]:
-        async with self.http.request(method, self.server.url + path, json=payload) as response:
-            return response.status, await response.json()
-
-    async def auction(self, **fields: Any) -> dict[str, Any]:
-        body = {"title": "Leica M6", "startPrice": "10.00", "endsInSeconds": 3600, **fields}
-        status, created = await self.admin("POST", "/sim/auctions", body)
-        assert status == 201, created
-        return dict(created)
-
-    async def rival(self, item_id: str, bidder: str, amount: str) -> None:
-        status, outcome = await self.admin(
-            "POST",
-            f"/sim/auctions/{quote(item_id, safe='')}/bids",
-            {"bidder": bidder, "maxAmount": amount},
-        )
-        assert status == 200, outcome
+class Sim(SimulatorClient):
+    """The simulator's admin API (tests/integration/ebaysim/sim_client.py), and eBay users'
+    watch lists, which the API tests arrange."""
 
     async def watch(self, username: str, item_ids: list[str]) -> None:
         status, answer = await self.admin(
@@ -139,25 +119,75 @@ async def sim(ebay_sim: SimulatorServer) -> AsyncIterator[Sim]:
         yield Sim(ebay_sim, http)
 
 
-async def link_ebay(api: ApiApps, sim: Sim, user: str, username: str) -> ApiResponse:
-    """The whole consent flow: our URL -> the simulator's consent page (302) -> our callback."""
+async def consent_url(api: ApiApps, user: str) -> dict[str, str]:
+    """GET /ebay/auth/url: where the web app sends the browser, and the state it carries."""
     consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user)
     assert consent.status == 200, consent.body
-    # The simulator approves at once; `username` picks the eBay account that consents.
-    url = consent.body["url"] + "&" + "username=" + quote(username)
-    async with sim.http.get(url, allow_redirects=False) as redirect:
+    return {"url": consent.body["url"], "state": consent.body["state"]}
+
+
+async def grant(sim: Sim, url: str, username: str) -> tuple[str, str]:
+    """The simulator's consent page, where eBay user `username` agrees at once: the code and
+    state eBay's redirect carries back."""
+    async with sim.http.get(
+        url + "&username=" + quote(username), allow_redirects=False
+    ) as redirect:
         assert redirect.status == 302
-        location = redirect.headers["Location"]
-    query = parse_qs(urlsplit(location).query)
-    callback = await api.request(
-        EBAY_OAUTH,
-        "POST",
-        "/ebay/auth/callback",
-        user=user,
-        body={"code": query["code"][0], "state": query["state"][0]},
-    )
+        query = parse_qs(urlsplit(redirect.headers["Location"]).query)
+    return query["code"][0], query["state"][0]
+
+
+async def redeem(api: ApiApps, user: str, code: str, state: str) -> ApiResponse:
+    """POST /ebay/auth/callback, as the web app's callback page sends the redirect's query."""
+    body = {"code": code, "state": state}
+    return await api.request(EBAY_OAUTH, "POST", "/ebay/auth/callback", user=user, body=body)
+
+
+async def link_ebay(api: ApiApps, sim: Sim, user: str, username: str) -> ApiResponse:
+    """The whole consent flow: our URL -> the simulator's consent page (302) -> our callback."""
+    code, state = await grant(sim, (await consent_url(api, user))["url"], username)
+    callback = await redeem(api, user, code, state)
     assert callback.status == 200, callback.body
     return callback
+
+
+async def sniping(api: ApiApps, sim: Sim, user: str, username: str) -> ApiResponse:
+    """A user who linked eBay account `username` and set a snipe on a new auction (POST /bids)."""
+    await link_ebay(api, sim, user, username)
+    auction = await sim.auction()
+    return await snipe_via_api(api, user, auction["itemId"])
+
+
+def bid_body(item_id: str, value: str = "30.00", currency: str = "USD", **extra: object) -> dict:
+    """A POST /bids body: a snipe on `item_id` at `value`."""
+    return {"itemId": item_id, "maxBid": {"value": value, "currency": currency}, **extra}
+
+
+def schedules(aws: LocalAws) -> list[dict[str, Any]]:
+    """The schedules in the stack's schedule group (a snipe has two: primary and standby)."""
+    found: list[dict[str, Any]] = aws.client("scheduler").list_schedules(
+        GroupName=aws.refs["ScheduleGroup"]
+    )["Schedules"]
+    return found
+
+
+async def on_bid(
+    api: ApiApps, method: str, user: str, bid_id: str, body: Any = None
+) -> ApiResponse:
+    """/bids/{bidId}: one snipe, read (GET), changed (PUT, with `body`) or cancelled (DELETE)."""
+    given = {} if body is None else {"body": body}
+    path = {"bidId": bid_id}
+    return await api.request(
+        BIDS, method, "/bids/{bidId}", user=user, path_parameters=path, **given
+    )
+
+
+async def watched_item(api: ApiApps, user: str, item_id: str) -> ApiResponse:
+    """GET /wishlist/items/{itemId}: one eBay item and the caller's snipe on it."""
+    path = {"itemId": item_id}
+    return await api.request(
+        WISHLIST, "GET", "/wishlist/items/{itemId}", user=user, path_parameters=path
+    )
 
 
 async def snipe_via_api(
@@ -173,6 +203,13 @@ async def snipe_via_api(
     )
     assert created.status == 201, created.body
     return created
+
+
+@pytest.fixture
+async def linked(api: ApiApps, sim: Sim, user_id: str) -> str:
+    """A user who linked eBay account sniper_buyer."""
+    await link_ebay(api, sim, user_id, "sniper_buyer")
+    return user_id
 
 
 @pytest.fixture

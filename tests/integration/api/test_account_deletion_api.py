@@ -19,11 +19,12 @@ from sniper.devstack.local.gateway import GatewayRoutes, LocalGateway
 from sniper.devstack.local.jwt_auth import JwtAuthorizer
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.snipe import SnipeStatus
+from sniper.services.ports.stores import HistoryListing
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from tests.factories import make_history, make_snipe
-from tests.integration.api.conftest import ApiApps, Sim, link_ebay, snipe_via_api
+from tests.integration.api.conftest import ApiApps, Sim, link_ebay, schedules, snipe_via_api
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -81,8 +82,7 @@ async def test_a_signed_notice_removes_that_ebay_users_data(
     await history_repo.record(
         make_history(await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON)))
     )
-    scheduler, group = local_aws.client("scheduler"), local_aws.refs["ScheduleGroup"]
-    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 4  # two per snipe
+    assert len(schedules(local_aws)) == 4  # two per snipe
 
     status, outcome = await sim.admin(
         "POST", "/sim/account-deletion/notify", {"endpoint": endpoint, "username": "deleted_buyer"}
@@ -92,12 +92,10 @@ async def test_a_signed_notice_removes_that_ebay_users_data(
     gone = await users_repo.require(user_id)
     assert gone.ebay_link is None  # eBay's data is gone; our own sign-up profile stays
     assert await snipes_repo.all_for_user(user_id) == []
-    assert (await history_repo.list_for_user(user_id)).items == []
+    assert (await history_repo.list_for_user(user_id, HistoryListing())).items == []
     kept = await users_repo.require(other_user_id)
     assert kept.ebay_link is not None and len(await snipes_repo.all_for_user(other_user_id)) == 1
-    assert (
-        len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 2
-    )  # the other user's snipe: its primary and standby
+    assert len(schedules(local_aws)) == 2  # the other user's snipe: its primary and standby
 
     again = await sim.admin(
         "POST", "/sim/account-deletion/notify", {"endpoint": endpoint, "username": "deleted_buyer"}

@@ -10,24 +10,15 @@ from sniper.domain.snipe import SnipeStatus
 from sniper.storage.history import HistoryRepository
 from sniper.storage.snipes import SnipesRepository
 from tests.factories import make_history, make_snipe
-from tests.integration.api.conftest import BIDS, HISTORY, ApiApps, Sim, link_ebay
-
-
-def _schedules(aws: LocalAws) -> list[dict]:
-    schedules: list[dict] = aws.client("scheduler").list_schedules(
-        GroupName=aws.refs["ScheduleGroup"]
-    )["Schedules"]
-    return schedules
-
-
-@pytest.fixture
-async def linked(api: ApiApps, sim: Sim, user_id: str) -> str:
-    await link_ebay(api, sim, user_id, "sniper_buyer")
-    return user_id
-
-
-def _bid(item_id: str, value: str = "30.00", currency: str = "USD", **extra: object) -> dict:
-    return {"itemId": item_id, "maxBid": {"value": value, "currency": currency}, **extra}
+from tests.integration.api.conftest import (
+    BIDS,
+    HISTORY,
+    ApiApps,
+    Sim,
+    bid_body,
+    on_bid,
+    schedules,
+)
 
 
 async def test_create_checks_the_item_stores_and_schedules(
@@ -39,7 +30,7 @@ async def test_create_checks_the_item_stores_and_schedules(
         "POST",
         "/bids",
         user=linked,
-        body=_bid(
+        body=bid_body(
             auction["legacyItemId"], offsetSeconds=4.5, group={"groupId": "cameras", "maxWins": 1}
         ),
     )
@@ -54,7 +45,7 @@ async def test_create_checks_the_item_stores_and_schedules(
         assert hidden not in body
     stored = await snipes_repo.get(linked, body["bidId"])
     assert stored.schedule_name and stored.auction_end_ms // 1000 == auction["endNs"] // 10**9
-    assert sorted(s["Name"] for s in _schedules(local_aws)) == sorted(
+    assert sorted(s["Name"] for s in schedules(local_aws)) == sorted(
         [stored.schedule_name, f"standby-{stored.bid_id}"]
     )
 
@@ -69,40 +60,41 @@ async def test_default_offset_comes_from_preferences(api: ApiApps, sim: Sim, lin
     )
     assert prefs.status == 200
     auction = await sim.auction()
-    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     assert answer.body["offsetSeconds"] == 7.0
 
 
 async def test_rules_refuse_with_422(api: ApiApps, sim: Sim, linked: str) -> None:
     fixed = await sim.auction(listingFormat="FIXED_PRICE")
-    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(fixed["itemId"]))
+    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(fixed["itemId"]))
     assert answer.status == 422 and answer.error()["code"] == "not_an_auction"
 
     ending = await sim.auction(endsInSeconds=0.05)
     import asyncio
 
     await asyncio.sleep(0.1)  # real time is the point: the auction must have closed
-    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(ending["itemId"]))
+    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(ending["itemId"]))
     assert answer.status == 422 and answer.error()["code"] == "auction_ended"
 
     contested = await sim.auction(startPrice="10.00")
-    await sim.rival(contested["itemId"], "rival_one", "20.00")  # price 10.00 with a bid: next 10.50
+    status, _ = await sim.rival(contested["itemId"], "rival_one", "20.00")
+    assert status == 200  # price 10.00 with a bid: the next minimum is 10.50
     low = await api.request(
-        BIDS, "POST", "/bids", user=linked, body=_bid(contested["itemId"], value="10.25")
+        BIDS, "POST", "/bids", user=linked, body=bid_body(contested["itemId"], value="10.25")
     )
     assert low.status == 422
     assert low.error()["code"] == "max_bid_below_minimum" and low.error()["field"] == "maxBid.value"
     assert "10.50" in low.error()["message"]
     exact = await api.request(
-        BIDS, "POST", "/bids", user=linked, body=_bid(contested["itemId"], value="10.50")
+        BIDS, "POST", "/bids", user=linked, body=bid_body(contested["itemId"], value="10.50")
     )
     assert exact.status == 201
 
     soon = await sim.auction(endsInSeconds=3)
-    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(soon["itemId"]))
+    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(soon["itemId"]))
     assert answer.status == 422 and answer.error()["code"] == "too_late"
 
-    missing = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid("999999999999"))
+    missing = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body("999999999999"))
     assert missing.status == 422 and missing.error()["code"] == "ebay_item_not_found"
 
 
@@ -110,19 +102,19 @@ async def test_bad_requests_are_400_naming_the_field(api: ApiApps, sim: Sim, lin
     auction = await sim.auction()
     item = auction["itemId"]
     cases = [
-        (_bid(item, value="30.001"), "maxBid.value", "invalid_money"),
-        (_bid(item, currency="GBP"), "maxBid.currency", "currency_mismatch"),
-        (_bid(item, currency="XYZ"), "maxBid.currency", "invalid_money"),
-        (_bid(item, offsetSeconds=0.1), "offsetSeconds", "invalid_input"),
-        (_bid(item, offsetSeconds=61), "offsetSeconds", "invalid_input"),
-        (_bid(item, colour="red"), "colour", "invalid_input"),
+        (bid_body(item, value="30.001"), "maxBid.value", "invalid_money"),
+        (bid_body(item, currency="GBP"), "maxBid.currency", "currency_mismatch"),
+        (bid_body(item, currency="XYZ"), "maxBid.currency", "invalid_money"),
+        (bid_body(item, offsetSeconds=0.1), "offsetSeconds", "invalid_input"),
+        (bid_body(item, offsetSeconds=61), "offsetSeconds", "invalid_input"),
+        (bid_body(item, colour="red"), "colour", "invalid_input"),
         (
             {"itemId": item, "maxBid": {"value": 30, "currency": "USD"}},
             "maxBid.value",
             "invalid_input",
         ),
         ({"itemId": item}, "maxBid", "invalid_input"),
-        (_bid("not-an-item"), "itemId", "invalid_input"),
+        (bid_body("not-an-item"), "itemId", "invalid_input"),
     ]
     for body, field, code in cases:
         answer = await api.request(BIDS, "POST", "/bids", user=linked, body=body)
@@ -134,15 +126,17 @@ async def test_bad_requests_are_400_naming_the_field(api: ApiApps, sim: Sim, lin
 
 async def test_needs_a_linked_unbroken_account(api: ApiApps, sim: Sim, user_id: str) -> None:
     auction = await sim.auction()
-    answer = await api.request(BIDS, "POST", "/bids", user=user_id, body=_bid(auction["itemId"]))
+    answer = await api.request(
+        BIDS, "POST", "/bids", user=user_id, body=bid_body(auction["itemId"])
+    )
     assert answer.status == 422 and answer.error()["code"] == "ebay_link_required"
 
 
 async def test_one_live_snipe_per_item(api: ApiApps, sim: Sim, linked: str) -> None:
     auction = await sim.auction()
-    first = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    first = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     assert first.status == 201
-    second = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    second = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     assert second.status == 409 and second.error()["code"] == "already_sniped"
 
 
@@ -153,7 +147,7 @@ async def test_list_filters_orders_and_pages(
     early = await sim.auction(endsInSeconds=3600)
     for auction in (late, early):
         created = await api.request(
-            BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"])
+            BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"])
         )
         assert created.status == 201
     await snipes_repo.create(make_snipe(user_id=linked, status=SnipeStatus.WON))
@@ -190,26 +184,23 @@ async def test_change_while_scheduled_then_409_once_armed(
     api: ApiApps, sim: Sim, linked: str, snipes_repo: SnipesRepository
 ) -> None:
     auction = await sim.auction()
-    created = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    created = await api.request(
+        BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"])
+    )
     bid_id = created.body["bidId"]
-    changed = await api.request(
-        BIDS,
+    changed = await on_bid(
+        api,
         "PUT",
-        "/bids/{bidId}",
-        user=linked,
-        path_parameters={"bidId": bid_id},
-        body={"maxBid": {"value": "45.00", "currency": "USD"}, "offsetSeconds": 2},
+        linked,
+        bid_id,
+        {"maxBid": {"value": "45.00", "currency": "USD"}, "offsetSeconds": 2},
     )
     assert changed.status == 200, changed.body
     assert changed.body["maxBid"]["value"] == "45.00" and changed.body["offsetSeconds"] == 2.0
-    fetched = await api.request(
-        BIDS, "GET", "/bids/{bidId}", user=linked, path_parameters={"bidId": bid_id}
-    )
+    fetched = await on_bid(api, "GET", linked, bid_id)
     assert fetched.body == changed.body
 
-    empty = await api.request(
-        BIDS, "PUT", "/bids/{bidId}", user=linked, path_parameters={"bidId": bid_id}, body={}
-    )
+    empty = await on_bid(api, "PUT", linked, bid_id, {})
     assert empty.status == 400
 
     # The executor claims it.
@@ -218,14 +209,7 @@ async def test_change_while_scheduled_then_409_once_armed(
         snipe.moved_to(SnipeStatus.ARMED, now_ms=snipe.updated_ms + 1),
         expected_version=snipe.version,
     )
-    refused = await api.request(
-        BIDS,
-        "PUT",
-        "/bids/{bidId}",
-        user=linked,
-        path_parameters={"bidId": bid_id},
-        body={"offsetSeconds": 3},
-    )
+    refused = await on_bid(api, "PUT", linked, bid_id, {"offsetSeconds": 3})
     assert refused.status == 409 and refused.error()["code"] == "illegal_transition"
 
 
@@ -233,19 +217,17 @@ async def test_cancel_unschedules_and_is_idempotent(
     api: ApiApps, sim: Sim, linked: str, local_aws: LocalAws, snipes_repo: SnipesRepository
 ) -> None:
     auction = await sim.auction()
-    created = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
-    bid_id = created.body["bidId"]
-    assert len(_schedules(local_aws)) == 2  # primary and standby
-    for _ in range(2):
-        cancelled = await api.request(
-            BIDS, "DELETE", "/bids/{bidId}", user=linked, path_parameters={"bidId": bid_id}
-        )
-        assert cancelled.status == 200 and cancelled.body["status"] == "CANCELLED"
-    assert _schedules(local_aws) == []
-    won = await snipes_repo.create(make_snipe(user_id=linked, status=SnipeStatus.WON))
-    refused = await api.request(
-        BIDS, "DELETE", "/bids/{bidId}", user=linked, path_parameters={"bidId": won.bid_id}
+    created = await api.request(
+        BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"])
     )
+    bid_id = created.body["bidId"]
+    assert len(schedules(local_aws)) == 2  # primary and standby
+    for _ in range(2):
+        cancelled = await on_bid(api, "DELETE", linked, bid_id)
+        assert cancelled.status == 200 and cancelled.body["status"] == "CANCELLED"
+    assert schedules(local_aws) == []
+    won = await snipes_repo.create(make_snipe(user_id=linked, status=SnipeStatus.WON))
+    refused = await on_bid(api, "DELETE", linked, won.bid_id)
     assert refused.status == 409
 
 
@@ -259,21 +241,14 @@ async def test_another_user_sees_nothing_of_mine(
 ) -> None:
     for _ in range(2):
         auction = await sim.auction()
-        await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+        await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     mine = await api.request(BIDS, "GET", "/bids", user=linked, query={"limit": "1"})
     bid_id = mine.body["items"][0]["bidId"]
     entry = await history_repo.record(make_history(make_snipe(user_id=linked)))
     await history_repo.record(make_history(make_snipe(user_id=linked)))
 
     for method, body in (("GET", None), ("PUT", {"offsetSeconds": 3}), ("DELETE", None)):
-        answer = await api.request(
-            BIDS,
-            method,
-            "/bids/{bidId}",
-            user=other_user_id,
-            path_parameters={"bidId": bid_id},
-            body=body,
-        )
+        answer = await on_bid(api, method, other_user_id, bid_id, body)
         assert answer.status == 404, method
         assert answer.error()["code"] == "not_found"
     assert (await snipes_repo.get(linked, bid_id)).status == SnipeStatus.SCHEDULED
@@ -294,12 +269,9 @@ async def test_another_user_sees_nothing_of_mine(
         HISTORY, "GET", "/bid-history", user=linked, query={"limit": "1"}
     )
     assert my_history.body["nextCursor"]
+    mine = {"cursor": my_history.body["nextCursor"]}
     their_history = await api.request(
-        HISTORY,
-        "GET",
-        "/bid-history",
-        user=other_user_id,
-        query={"cursor": my_history.body["nextCursor"]},
+        HISTORY, "GET", "/bid-history", user=other_user_id, query=mine
     )
     assert their_history.status == 404
     listing = await api.request(BIDS, "GET", "/bids", user=other_user_id)
@@ -313,7 +285,7 @@ async def test_identity_never_comes_from_the_body(api: ApiApps, sim: Sim, linked
         "POST",
         "/bids",
         user=linked,
-        body={**_bid(auction["itemId"]), "userId": "someone-else"},
+        body={**bid_body(auction["itemId"]), "userId": "someone-else"},
     )
     assert answer.status == 400 and answer.error()["field"] == "userId"
     assert msgspec.json.decode(answer.raw)["error"]["code"] == "invalid_input"
@@ -327,7 +299,9 @@ async def test_a_listing_url_is_an_item_and_names_its_marketplace(
         f"https://www.ebay.co.uk/itm/Leica-M6-Body-Boxed/{auction['legacyItemId']}"
         "?hash=item1cbd9f2b4a:g:AbCdEfGh&_trksid=p2047675"
     )
-    answer = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(url, currency="GBP"))
+    answer = await api.request(
+        BIDS, "POST", "/bids", user=linked, body=bid_body(url, currency="GBP")
+    )
     assert answer.status == 201, answer.body
     assert answer.body["itemId"] == auction["itemId"]
     assert answer.body["marketplaceId"] == "EBAY_GB"
@@ -337,7 +311,7 @@ async def test_a_listing_url_is_an_item_and_names_its_marketplace(
     # The listing's own URL (Browse's itemWebUrl), as a user copies it, is that item too.
     assert answer.body["itemWebUrl"].startswith("https://www.ebay.co.uk/itm/")
     again = await api.request(
-        BIDS, "POST", "/bids", user=linked, body=_bid(answer.body["itemWebUrl"], currency="GBP")
+        BIDS, "POST", "/bids", user=linked, body=bid_body(answer.body["itemWebUrl"], currency="GBP")
     )
     assert again.status == 409 and again.error()["bidId"] == answer.body["bidId"]
 
@@ -359,7 +333,7 @@ async def test_anything_but_an_item_or_listing_url_is_refused_at_the_field(
 ) -> None:
     auction = await sim.auction()
     answer = await api.request(
-        BIDS, "POST", "/bids", user=linked, body=_bid(item_id.format(n=auction["legacyItemId"]))
+        BIDS, "POST", "/bids", user=linked, body=bid_body(item_id.format(n=auction["legacyItemId"]))
     )
     assert answer.status == 400, answer.body
     assert answer.error()["field"] == "itemId"

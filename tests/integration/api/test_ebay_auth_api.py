@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sniper.devstack.local.aws import LOCAL_RU_NAME, LocalAws
 from sniper.devstack.local.lambdas import LocalFunctions
@@ -12,19 +12,24 @@ from sniper.domain.snipe import SnipeStatus
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.users import UsersRepository
 from tests.factories import make_snipe
-from tests.integration.api.conftest import EBAY_OAUTH, ApiApps, Sim, link_ebay, snipe_via_api
+from tests.integration.api.conftest import (
+    EBAY_OAUTH,
+    ApiApps,
+    Sim,
+    consent_url,
+    grant,
+    link_ebay,
+    redeem,
+    schedules,
+    sniping,
+)
 from tests.support.http_events import claims_for, http_event
 
 
 async def _consent_code(
     api: ApiApps, sim: Sim, user: str, username: str = "buyer_one"
 ) -> tuple[str, str]:
-    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user)
-    async with sim.http.get(
-        consent.body["url"] + "&username=" + quote(username), allow_redirects=False
-    ) as redirect:
-        query = parse_qs(urlsplit(redirect.headers["Location"]).query)
-    return query["code"][0], query["state"][0]
+    return await grant(sim, (await consent_url(api, user))["url"], username)
 
 
 async def test_consent_url_asks_ebay_for_our_scopes_with_a_state(
@@ -73,13 +78,7 @@ async def test_tampered_state_is_refused(api: ApiApps, sim: Sim, user_id: str) -
     code, state = await _consent_code(api, sim, user_id)
     version, payload, mac = state.split(".")
     tampered = f"{version}.{payload}.{'A' if mac[0] != 'A' else 'B'}{mac[1:]}"
-    answer = await api.request(
-        EBAY_OAUTH,
-        "POST",
-        "/ebay/auth/callback",
-        user=user_id,
-        body={"code": code, "state": tampered},
-    )
+    answer = await redeem(api, user_id, code, tampered)
     assert answer.status == 400
     assert answer.error()["code"] == "invalid_state" and answer.error()["field"] == "state"
 
@@ -88,13 +87,7 @@ async def test_another_users_state_is_refused(
     api: ApiApps, sim: Sim, user_id: str, other_user_id: str
 ) -> None:
     code, state = await _consent_code(api, sim, user_id)
-    answer = await api.request(
-        EBAY_OAUTH,
-        "POST",
-        "/ebay/auth/callback",
-        user=other_user_id,
-        body={"code": code, "state": state},
-    )
+    answer = await redeem(api, other_user_id, code, state)
     assert answer.status == 400 and answer.error()["code"] == "invalid_state"
     status = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/status", user=other_user_id)
     assert status.body["linked"] is False
@@ -102,19 +95,10 @@ async def test_another_users_state_is_refused(
 
 async def test_a_code_used_twice_is_refused(api: ApiApps, sim: Sim, user_id: str) -> None:
     code, state = await _consent_code(api, sim, user_id)
-    first = await api.request(
-        EBAY_OAUTH, "POST", "/ebay/auth/callback", user=user_id, body={"code": code, "state": state}
-    )
+    first = await redeem(api, user_id, code, state)
     assert first.status == 200
     # With a fresh state, so that it is eBay refusing the spent code, not our state check.
-    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
-    again = await api.request(
-        EBAY_OAUTH,
-        "POST",
-        "/ebay/auth/callback",
-        user=user_id,
-        body={"code": code, "state": consent.body["state"]},
-    )
+    again = await redeem(api, user_id, code, (await consent_url(api, user_id))["state"])
     assert again.status == 422
     assert again.error() == {**again.error(), "code": "authorization_code_refused", "field": "code"}
 
@@ -122,27 +106,15 @@ async def test_a_code_used_twice_is_refused(api: ApiApps, sim: Sim, user_id: str
 async def test_a_replayed_state_is_refused_and_the_link_stays(
     api: ApiApps, sim: Sim, user_id: str, users_repo: UsersRepository
 ) -> None:
-    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
-    victim_code = await _code_for(sim, consent.body["url"], "victim_buyer")
-    linked = await api.request(
-        EBAY_OAUTH,
-        "POST",
-        "/ebay/auth/callback",
-        user=user_id,
-        body={"code": victim_code, "state": consent.body["state"]},
-    )
+    consent = await consent_url(api, user_id)
+    victim_code, _ = await grant(sim, consent["url"], "victim_buyer")
+    linked = await redeem(api, user_id, victim_code, consent["state"])
     assert linked.status == 200 and linked.body["username"] == "victim_buyer"
     before = await users_repo.require(user_id)
 
     # The same state, replayed with a fresh code for another eBay account.
-    attacker_code = await _code_for(sim, consent.body["url"], "attacker_buyer")
-    replayed = await api.request(
-        EBAY_OAUTH,
-        "POST",
-        "/ebay/auth/callback",
-        user=user_id,
-        body={"code": attacker_code, "state": consent.body["state"]},
-    )
+    attacker_code, _ = await grant(sim, consent["url"], "attacker_buyer")
+    replayed = await redeem(api, user_id, attacker_code, consent["state"])
     assert replayed.status == 400
     assert replayed.error() == {
         **replayed.error(),
@@ -158,14 +130,14 @@ async def test_a_replayed_state_is_refused_and_the_link_stays(
 async def test_concurrent_callbacks_with_one_state_link_once(
     api: ApiApps, sim: Sim, user_id: str, functions: LocalFunctions
 ) -> None:
-    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
-    codes = [await _code_for(sim, consent.body["url"], f"buyer_{n}") for n in range(8)]
+    consent = await consent_url(api, user_id)
+    codes = [(await grant(sim, consent["url"], f"buyer_{n}"))[0] for n in range(8)]
     events = [
         http_event(
             "POST",
             "/ebay/auth/callback",
             claims=claims_for(user_id),
-            body={"code": code, "state": consent.body["state"]},
+            body={"code": code, "state": consent["state"]},
         )
         for code in codes
     ]
@@ -177,15 +149,6 @@ async def test_concurrent_callbacks_with_one_state_link_once(
         assert refused["error"]["code"] == "state_already_used"
     status = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/status", user=user_id)
     assert status.body["username"] == won["username"]
-
-
-async def _code_for(sim: Sim, consent_url: str, username: str) -> str:
-    """The simulator's consent page: `username` grants, and eBay redirects with a code."""
-    async with sim.http.get(
-        consent_url + "&username=" + quote(username), allow_redirects=False
-    ) as redirect:
-        assert redirect.status == 302
-        return parse_qs(urlsplit(redirect.headers["Location"]).query)["code"][0]
 
 
 async def test_callback_body_is_checked(api: ApiApps, user_id: str) -> None:
@@ -225,20 +188,16 @@ async def test_unlink_cancels_pending_snipes_and_lists_them(
     snipes_repo: SnipesRepository,
     users_repo: UsersRepository,
 ) -> None:
-    await link_ebay(api, sim, user_id, "buyer_one")
-    auction = await sim.auction()
-    created = await snipe_via_api(api, user_id, auction["itemId"], max_bid="30.00")
+    created = await sniping(api, sim, user_id, "buyer_one")
     settled = await snipes_repo.create(make_snipe(user_id=user_id, status=SnipeStatus.WON))
-    scheduler = local_aws.client("scheduler")
-    group = local_aws.refs["ScheduleGroup"]
-    assert len(scheduler.list_schedules(GroupName=group)["Schedules"]) == 2  # primary and standby
+    assert len(schedules(local_aws)) == 2  # primary and standby
 
     answer = await api.request(EBAY_OAUTH, "DELETE", "/ebay/auth/unlink", user=user_id)
     assert answer.status == 200
     assert answer.body["unlinked"] is True
     assert [b["bidId"] for b in answer.body["cancelledBids"]] == [created.body["bidId"]]
     assert answer.body["cancelledBids"][0]["status"] == "CANCELLED"
-    assert scheduler.list_schedules(GroupName=group)["Schedules"] == []
+    assert schedules(local_aws) == []
     assert (await snipes_repo.get(user_id, settled.bid_id)).status == SnipeStatus.WON
     assert (await users_repo.require(user_id)).ebay_link is None
 

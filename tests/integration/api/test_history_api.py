@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sniper.domain.snipe import SnipeStatus
 from sniper.storage.history import HistoryRepository
 from tests.factories import make_history, make_snipe
-from tests.integration.api.conftest import HISTORY, ApiApps
+from tests.integration.api.conftest import HISTORY, ApiApps, ApiResponse
 
 DAY_MS = 86_400_000
 
@@ -31,42 +31,28 @@ async def _seed(history_repo: HistoryRepository, user_id: str) -> dict[str, str]
     return ids
 
 
+async def _history(api: ApiApps, user: str, **query: str) -> ApiResponse:
+    """GET /bid-history with `query` (names as the API spells them: from_ is `from`)."""
+    spelled = {name.rstrip("_"): value for name, value in query.items()}
+    return await api.request(HISTORY, "GET", "/bid-history", user=user, query=spelled)
+
+
 async def test_list_and_filters(
     api: ApiApps, history_repo: HistoryRepository, user_id: str
 ) -> None:
     ids = await _seed(history_repo, user_id)
-    everything = await api.request(HISTORY, "GET", "/bid-history", user=user_id)
+    everything = await _history(api, user_id)
     assert everything.status == 200 and len(everything.body["items"]) == 3
-    won = await api.request(HISTORY, "GET", "/bid-history", user=user_id, query={"outcome": "WON"})
+    won = await _history(api, user_id, outcome="WON")
     assert {e["bidId"] for e in won.body["items"]} == {ids["won_jan"], ids["won_mar"]}
-    window = await api.request(
-        HISTORY,
-        "GET",
-        "/bid-history",
-        user=user_id,
-        query={"from": "2025-02-01", "to": "2025-02-28"},
-    )
+    window = await _history(api, user_id, from_="2025-02-01", to="2025-02-28")
     assert [e["bidId"] for e in window.body["items"]] == [ids["lost_feb"]]
-    instant = await api.request(
-        HISTORY,
-        "GET",
-        "/bid-history",
-        user=user_id,
-        query={"from": "2025-03-10T11:00:00Z", "outcome": "won,lost"},
-    )
+    instant = await _history(api, user_id, from_="2025-03-10T11:00:00Z", outcome="won,lost")
     assert [e["bidId"] for e in instant.body["items"]] == [ids["won_mar"]]
 
-    page = await api.request(
-        HISTORY, "GET", "/bid-history", user=user_id, query={"outcome": "WON", "limit": "1"}
-    )
+    page = await _history(api, user_id, outcome="WON", limit="1")
     assert len(page.body["items"]) == 1 and page.body["nextCursor"]
-    rest = await api.request(
-        HISTORY,
-        "GET",
-        "/bid-history",
-        user=user_id,
-        query={"outcome": "WON", "limit": "1", "cursor": page.body["nextCursor"]},
-    )
+    rest = await _history(api, user_id, outcome="WON", limit="1", cursor=page.body["nextCursor"])
     assert len(rest.body["items"]) == 1
     assert rest.body["items"][0]["bidId"] != page.body["items"][0]["bidId"]
 

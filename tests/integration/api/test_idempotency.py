@@ -29,21 +29,11 @@ from sniper.domain.errors import BusinessRuleViolation, UpstreamUnavailable
 from sniper.storage.idempotency import IdempotencyRecords
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
-from tests.integration.api.conftest import BIDS, ApiApps, Sim, link_ebay
+from tests.integration.api.conftest import BIDS, ApiApps, Sim, bid_body, link_ebay
 from tests.support.http_events import claims_for, http_event
 
 PARALLEL = 20
 KEY = "8e03978e-40d5-43e8-bc93-6894a57f9324"
-
-
-def _bid(item_id: str, value: str = "30.00") -> dict[str, Any]:
-    return {"itemId": item_id, "maxBid": {"value": value, "currency": "USD"}}
-
-
-@pytest.fixture
-async def linked(api: ApiApps, sim: Sim, user_id: str) -> str:
-    await link_ebay(api, sim, user_id, "sniper_buyer")
-    return user_id
 
 
 async def _post(
@@ -59,7 +49,7 @@ async def test_parallel_retries_with_one_key_set_one_snipe_and_get_one_answer(
     sim: Sim, linked: str, functions: LocalFunctions, snipes_repo: SnipesRepository
 ) -> None:
     auction = await sim.auction()
-    body = _bid(auction["itemId"])
+    body = bid_body(auction["itemId"])
     results = await asyncio.gather(*(_post(functions, linked, body) for _ in range(PARALLEL)))
 
     assert {r["statusCode"] for r in results} == {201}, [r["body"] for r in results]
@@ -79,9 +69,9 @@ async def test_the_same_key_with_another_body_is_422(
     sim: Sim, linked: str, functions: LocalFunctions, snipes_repo: SnipesRepository
 ) -> None:
     auction = await sim.auction()
-    first = await _post(functions, linked, _bid(auction["itemId"]))
+    first = await _post(functions, linked, bid_body(auction["itemId"]))
     assert first["statusCode"] == 201
-    other = await _post(functions, linked, _bid(auction["itemId"], "31.00"))
+    other = await _post(functions, linked, bid_body(auction["itemId"], "31.00"))
     assert other["statusCode"] == 422
     error = json.loads(other["body"])["error"]
     assert (error["code"], error["field"]) == ("idempotency_key_reused", "Idempotency-Key")
@@ -106,8 +96,8 @@ async def test_keys_are_each_users_own(
 ) -> None:
     await link_ebay(api, sim, other_user_id, "other_buyer")
     auction = await sim.auction()
-    mine = await _post(functions, linked, _bid(auction["itemId"]))
-    theirs = await _post(functions, other_user_id, _bid(auction["itemId"]))
+    mine = await _post(functions, linked, bid_body(auction["itemId"]))
+    theirs = await _post(functions, other_user_id, bid_body(auction["itemId"]))
     assert mine["statusCode"] == theirs["statusCode"] == 201
     assert json.loads(mine["body"])["bidId"] != json.loads(theirs["body"])["bidId"]
     assert REPLAYED_HEADER not in theirs["headers"]
@@ -120,7 +110,7 @@ async def test_a_malformed_key_is_400_naming_the_header(
     sim: Sim, linked: str, functions: LocalFunctions, key: str, snipes_repo: SnipesRepository
 ) -> None:
     auction = await sim.auction()
-    answer = await _post(functions, linked, _bid(auction["itemId"]), key=key)
+    answer = await _post(functions, linked, bid_body(auction["itemId"]), key=key)
     assert answer["statusCode"] == 400
     error = json.loads(answer["body"])["error"]
     assert (error["code"], error["field"]) == ("invalid_idempotency_key", "Idempotency-Key")
@@ -131,7 +121,7 @@ async def test_a_refusal_by_the_rules_is_the_keys_answer(
     sim: Sim, linked: str, functions: LocalFunctions
 ) -> None:
     auction = await sim.auction(startPrice="50.00")
-    low = _bid(auction["itemId"], "20.00")
+    low = bid_body(auction["itemId"], "20.00")
     first = await _post(functions, linked, low)
     assert first["statusCode"] == 422
     again = await _post(functions, linked, low)
@@ -148,9 +138,9 @@ async def test_a_failure_on_our_side_frees_the_key_for_a_retry(
         "POST", "/sim/faults", {"operation": "getItem", "status": 503, "count": 2}
     )
     assert status == 201
-    failed = await _post(functions, linked, _bid(auction["itemId"]))
+    failed = await _post(functions, linked, bid_body(auction["itemId"]))
     assert failed["statusCode"] == 503
-    retried = await _post(functions, linked, _bid(auction["itemId"]))
+    retried = await _post(functions, linked, bid_body(auction["itemId"]))
     assert retried["statusCode"] == 201
     assert REPLAYED_HEADER not in retried["headers"]
 
@@ -159,11 +149,16 @@ async def test_a_failure_on_our_side_frees_the_key_for_a_retry(
 
 
 class Clock:
+    """Wall time that moves only when the test moves it (`now`, epoch ms); waits are real."""
+
     def __init__(self) -> None:
         self.now = 1_800_000_000_000
 
-    def __call__(self) -> int:
-        return self.now
+    def now_ns(self) -> int:
+        return self.now * 1_000_000
+
+    async def sleep(self, seconds: float, /) -> None:
+        await asyncio.sleep(seconds)
 
 
 @pytest.fixture
@@ -172,7 +167,7 @@ def records(local_aws: LocalAws, snipes_repo: SnipesRepository) -> IdempotencyRe
 
 
 def _requests(records: IdempotencyRecords, clock: Clock, **options: Any) -> IdempotentRequests:
-    return IdempotentRequests(records, correlation_id=lambda: "cid", clock_ms=clock, **options)
+    return IdempotentRequests(records, correlation_id=lambda: "cid", clock=clock, **options)
 
 
 def _answer(text: str, status: int = 201) -> Callable[[], Awaitable[Response[str]]]:

@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
 from sniper.devstack.local.aws import LOCAL_CLIENT_SECRET, LocalAws
 from sniper.storage.users import UsersRepository
 from sniper.vault import TokenVault
-from tests.integration.api.conftest import BIDS, EBAY_OAUTH, WISHLIST, ApiApps, Sim, snipe_via_api
+from tests.integration.api.conftest import (
+    BIDS,
+    EBAY_OAUTH,
+    WISHLIST,
+    ApiApps,
+    Sim,
+    consent_url,
+    grant,
+    redeem,
+    snipe_via_api,
+)
 
 
 class Everything(logging.Handler):
@@ -80,15 +89,8 @@ async def test_link_and_snipe_log_no_secret(
         await api.app(function)  # built first, so their loggers exist when the handler is added
     handler = request.getfixturevalue("everything")
 
-    consent = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
-    async with sim.http.get(
-        consent.body["url"] + "&username=" + quote("quiet_buyer"), allow_redirects=False
-    ) as redirect:
-        query = parse_qs(urlsplit(redirect.headers["Location"]).query)
-    code, state = query["code"][0], query["state"][0]
-    linked = await api.request(
-        EBAY_OAUTH, "POST", "/ebay/auth/callback", user=user_id, body={"code": code, "state": state}
-    )
+    code, state = await grant(sim, (await consent_url(api, user_id))["url"], "quiet_buyer")
+    linked = await redeem(api, user_id, code, state)
     assert linked.status == 200
     auction = await sim.auction()
     await sim.watch("quiet_buyer", [auction["legacyItemId"]])
@@ -96,19 +98,9 @@ async def test_link_and_snipe_log_no_secret(
     watched = await api.request(WISHLIST, "GET", "/wishlist/items", user=user_id)
     assert watched.status == 200
     # Error paths log too: a replayed state (refused by us), a spent code (refused by eBay).
-    replayed = await api.request(
-        EBAY_OAUTH, "POST", "/ebay/auth/callback", user=user_id, body={"code": code, "state": state}
-    )
-    assert replayed.status == 400
-    fresh = await api.request(EBAY_OAUTH, "GET", "/ebay/auth/url", user=user_id)
-    refused = await api.request(
-        EBAY_OAUTH,
-        "POST",
-        "/ebay/auth/callback",
-        user=user_id,
-        body={"code": code, "state": fresh.body["state"]},
-    )
-    assert refused.status == 422
+    assert (await redeem(api, user_id, code, state)).status == 400
+    fresh = await consent_url(api, user_id)
+    assert (await redeem(api, user_id, code, fresh["state"])).status == 422
 
     link = (await users_repo.require(user_id)).ebay_link
     assert link is not None
@@ -116,7 +108,7 @@ async def test_link_and_snipe_log_no_secret(
         "auth code": code,
         "state": state,
         "state mac": state.rsplit(".", 1)[-1],
-        "fresh state": fresh.body["state"],
+        "fresh state": fresh["state"],
         "access token": await token_vault.open(user_id, link.access_token_ciphertext),
         "refresh token": await token_vault.open(user_id, link.refresh_token_ciphertext),
         "client secret": LOCAL_CLIENT_SECRET,

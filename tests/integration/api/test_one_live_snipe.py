@@ -14,40 +14,35 @@ from typing import Any
 
 import pytest
 
-from sniper.devstack.ebaysim import SimulatorServer
-from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME, LocalAws
+from sniper.devstack.local.aws import LocalAws
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.domain.errors import UpstreamUnavailable
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
 from sniper.ebay.client import EbayClient
-from sniper.ebay.credentials import AppCredentials
-from sniper.ebay.endpoints import endpoints_for
-from sniper.ebay.http import EbayHttp
 from sniper.handlers import bid_management
 from sniper.runtime import App
-from sniper.services.snipe_book import ABANDONED_AFTER_MS, NewSnipe, SnipeBook
+from sniper.services.ports.stores import Guard, SnipeListing
+from sniper.services.snipes import ABANDONED_AFTER_MS, NewSnipe, Snipes
 from sniper.storage.live_guards import GUARD_KIND, LiveGuards
 from sniper.storage.side_records import side_key
 from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
 from sniper.storage.users import UsersRepository
 from tests.factories import now_ms
-from tests.integration.api.conftest import BIDS, USER_MANAGEMENT, ApiApps, Sim, link_ebay
+from tests.integration.api.conftest import (
+    BIDS,
+    USER_MANAGEMENT,
+    ApiApps,
+    Sim,
+    bid_body,
+    link_ebay,
+    on_bid,
+)
 from tests.support.http_events import claims_for, http_event
 
 PARALLEL = 20
-
-
-def _bid(item_id: str, value: str = "30.00") -> dict[str, Any]:
-    return {"itemId": item_id, "maxBid": {"value": value, "currency": "USD"}}
-
-
-@pytest.fixture
-async def linked(api: ApiApps, sim: Sim, user_id: str) -> str:
-    await link_ebay(api, sim, user_id, "sniper_buyer")
-    return user_id
 
 
 @pytest.fixture
@@ -88,7 +83,7 @@ async def test_parallel_creates_in_separate_containers_leave_one_snipe(
     local_aws: LocalAws,
 ) -> None:
     auction = await sim.auction()
-    answers = await _post_all(functions, linked, _bid(auction["itemId"]), PARALLEL)
+    answers = await _post_all(functions, linked, bid_body(auction["itemId"]), PARALLEL)
 
     assert len(container_builds) == PARALLEL  # each call ran in a container of its own
     assert len({id(app) for app in container_builds}) == PARALLEL
@@ -118,7 +113,9 @@ async def test_another_user_may_snipe_the_same_item(
     await link_ebay(api, sim, other_user_id, "other_buyer")
     auction = await sim.auction()
     for user in (linked, other_user_id):
-        answer = await api.request(BIDS, "POST", "/bids", user=user, body=_bid(auction["itemId"]))
+        answer = await api.request(
+            BIDS, "POST", "/bids", user=user, body=bid_body(auction["itemId"])
+        )
         assert answer.status == 201, answer.body
 
 
@@ -126,9 +123,7 @@ async def _ended_by(
     how: str, api: ApiApps, user: str, bid_id: str, snipes_repo: SnipesRepository
 ) -> None:
     if how == "cancelled":
-        cancelled = await api.request(
-            BIDS, "DELETE", "/bids/{bidId}", user=user, path_parameters={"bidId": bid_id}
-        )
+        cancelled = await on_bid(api, "DELETE", user, bid_id)
         assert cancelled.status == 200 and cancelled.body["status"] == "CANCELLED"
         return
     # Settled by the executor, as it writes it (a conditional write on the version).
@@ -142,18 +137,18 @@ async def test_a_snipe_that_ended_frees_its_item(
     how: str, api: ApiApps, sim: Sim, linked: str, snipes_repo: SnipesRepository
 ) -> None:
     auction = await sim.auction()
-    first = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    first = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     assert first.status == 201
-    held = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    held = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     assert held.status == 409 and held.error()["bidId"] == first.body["bidId"]
 
     await _ended_by(how, api, linked, first.body["bidId"], snipes_repo)
     again = await api.request(
-        BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"], "35.00")
+        BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"], "35.00")
     )
     assert again.status == 201, again.body
     assert again.body["bidId"] != first.body["bidId"]
-    third = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    third = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     assert third.status == 409 and third.error()["bidId"] == again.body["bidId"]
 
 
@@ -161,10 +156,10 @@ async def test_parallel_creates_after_a_cancel_still_leave_one(
     api: ApiApps, sim: Sim, linked: str, functions: LocalFunctions, snipes_repo: SnipesRepository
 ) -> None:
     auction = await sim.auction()
-    first = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    first = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     await _ended_by("cancelled", api, linked, first.body["bidId"], snipes_repo)
 
-    answers = await _post_all(functions, linked, _bid(auction["itemId"]), 10)
+    answers = await _post_all(functions, linked, bid_body(auction["itemId"]), 10)
     created = [body["bidId"] for status, body in answers if status == 201]
     assert len(created) == 1, answers
     assert {body["error"]["bidId"] for status, body in answers if status != 201} == set(created)
@@ -187,11 +182,17 @@ async def test_a_guard_whose_snipe_never_came_is_held_then_freed(
         ghost = new_id(claimed_at)  # a snipe id never written
         assert (
             await guards.claim(
-                linked, auction["itemId"], ghost, now_ms=claimed_at, expires_s=now // 1000 + 3600
+                linked,
+                auction["itemId"],
+                Guard(holder_bid_id=ghost, claimed_ms=claimed_at),
+                expires_s=now // 1000 + 3600,
+                replacing=None,
             )
             is None
         )
-        answer = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+        answer = await api.request(
+            BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"])
+        )
         if free:
             assert answer.status == 201, answer.body
             guard = await guards.get(linked, auction["itemId"])
@@ -208,28 +209,22 @@ async def test_guards_are_not_snipes_to_any_reader(
     guards: LiveGuards,
 ) -> None:
     auction = await sim.auction()
-    created = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    created = await api.request(
+        BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"])
+    )
     assert created.status == 201
     guard_key = side_key(GUARD_KIND, auction["itemId"])
     assert await guards.get(linked, auction["itemId"]) is not None
 
-    by_key = await api.request(
-        BIDS, "GET", "/bids/{bidId}", user=linked, path_parameters={"bidId": guard_key}
-    )
+    by_key = await on_bid(api, "GET", linked, guard_key)
     assert by_key.status == 404
     for method, body in (("PUT", {"offsetSeconds": 5}), ("DELETE", None)):
-        answer = await api.request(
-            BIDS,
-            method,
-            "/bids/{bidId}",
-            user=linked,
-            path_parameters={"bidId": guard_key},
-            body=body,
-        )
+        answer = await on_bid(api, method, linked, guard_key, body)
         assert answer.status == 404, (method, answer.body)
     assert [s.bid_id for s in await snipes_repo.all_for_user(linked)] == [created.body["bidId"]]
     assert [s.bid_id for s in await snipes_repo.ending_after(linked, 0)] == [created.body["bidId"]]
-    assert (await snipes_repo.list_for_user(linked)).items[0].bid_id == created.body["bidId"]
+    listed = await snipes_repo.list_for_user(linked, SnipeListing())
+    assert listed.items[0].bid_id == created.body["bidId"]
 
     removed = await api.request(USER_MANAGEMENT, "DELETE", "/users/account", user=linked)
     assert removed.status == 200 and removed.body["bidsRemoved"] == 1  # the guard is not counted
@@ -259,33 +254,26 @@ async def test_a_failed_write_frees_the_item_only_if_the_snipe_is_not_there(
     api: ApiApps,
     sim: Sim,
     linked: str,
-    ebay_sim: SimulatorServer,
+    ebay_client: EbayClient,
     users_repo: UsersRepository,
     snipes_repo: SnipesRepository,
     guards: LiveGuards,
     lands: bool,
 ) -> None:
     auction = await sim.auction()
-    credentials = AppCredentials(
-        client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET, ru_name=LOCAL_RU_NAME
+    snipes = Snipes(
+        users=users_repo,
+        store=FailingWrites(snipes_repo.table, lands=lands),
+        guards=guards,
+        browse=ebay_client.browse,
+        scheduler=None,  # type: ignore[arg-type]  # never reached: the write fails first
     )
-    ebay = EbayClient(endpoints_for("local", ebay_sim.url), credentials, EbayHttp())
-    try:
-        book = SnipeBook(
-            users=users_repo,
-            snipes=FailingWrites(snipes_repo.table, lands=lands),
-            guards=guards,
-            browse=ebay.browse,
-            scheduler=None,  # type: ignore[arg-type]  # never reached: the write fails first
-        )
-        request = NewSnipe(item_id=auction["itemId"], max_bid=Money.parse("30.00", "USD"))
-        with pytest.raises(UpstreamUnavailable):
-            await book.create(linked, request)
-    finally:
-        await ebay.close()
+    request = NewSnipe(item_id=auction["itemId"], max_bid=Money.parse("30.00", "USD"))
+    with pytest.raises(UpstreamUnavailable):
+        await snipes.create(linked, request)
 
     guard = await guards.get(linked, auction["itemId"])
-    after = await api.request(BIDS, "POST", "/bids", user=linked, body=_bid(auction["itemId"]))
+    after = await api.request(BIDS, "POST", "/bids", user=linked, body=bid_body(auction["itemId"]))
     if lands:  # the snipe exists and is live: the guard stayed, and it names it
         assert guard is not None
         assert after.status == 409 and after.error()["bidId"] == guard.holder_bid_id

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.integration.api.conftest import WISHLIST, ApiApps, Sim, link_ebay, snipe_via_api
+from tests.integration.api.conftest import (
+    WISHLIST,
+    ApiApps,
+    Sim,
+    link_ebay,
+    snipe_via_api,
+    watched_item,
+)
 
 
 async def test_watch_list_is_ordered_paged_and_marks_snipes(
@@ -12,7 +19,7 @@ async def test_watch_list_is_ordered_paged_and_marks_snipes(
     fixed = await sim.auction(title="Fixed", listingFormat="FIXED_PRICE", endsInSeconds=600)
     late = await sim.auction(title="Late", endsInSeconds=7200)
     soon = await sim.auction(title="Soon", endsInSeconds=3600)
-    await sim.rival(soon["itemId"], "rival", "15.00")
+    assert (await sim.rival(soon["itemId"], "rival", "15.00"))[0] == 200
     await sim.watch("watcher", [fixed["legacyItemId"], late["legacyItemId"], soon["legacyItemId"]])
     sniped = await snipe_via_api(api, user_id, late["itemId"], max_bid="50.00")
 
@@ -40,13 +47,8 @@ async def test_watch_list_is_ordered_paged_and_marks_snipes(
     assert rest.body["items"][0]["isAuction"] is False and rest.body["nextCursor"] is None
 
     await link_ebay(api, sim, other_user_id, "someone_else")
-    theirs = await api.request(
-        WISHLIST,
-        "GET",
-        "/wishlist/items",
-        user=other_user_id,
-        query={"cursor": first.body["nextCursor"]},
-    )
+    mine = {"cursor": first.body["nextCursor"]}
+    theirs = await api.request(WISHLIST, "GET", "/wishlist/items", user=other_user_id, query=mine)
     assert theirs.status == 404 and theirs.error()["field"] == "cursor"
 
 
@@ -61,15 +63,9 @@ async def test_watch_list_needs_a_linked_account(api: ApiApps, user_id: str) -> 
 
 async def test_one_item_in_either_id_form(api: ApiApps, sim: Sim, user_id: str) -> None:
     auction = await sim.auction(title="Rolleiflex", startPrice="40.00")
-    await sim.rival(auction["itemId"], "rival", "60.00")
+    assert (await sim.rival(auction["itemId"], "rival", "60.00"))[0] == 200
     for item_id in (auction["legacyItemId"], auction["itemId"]):
-        answer = await api.request(
-            WISHLIST,
-            "GET",
-            "/wishlist/items/{itemId}",
-            user=user_id,
-            path_parameters={"itemId": item_id},
-        )
+        answer = await watched_item(api, user_id, item_id)
         assert answer.status == 200, answer.body
         body = answer.body
         assert body["itemId"] == auction["itemId"] and body["title"] == "Rolleiflex"
@@ -77,19 +73,7 @@ async def test_one_item_in_either_id_form(api: ApiApps, sim: Sim, user_id: str) 
         assert body["currentBidPrice"]["value"] == "40.00"
         assert body["nextMinimumBid"] == {"value": "41.00", "currency": "USD"}
         assert body["snipe"] is None
-    missing = await api.request(
-        WISHLIST,
-        "GET",
-        "/wishlist/items/{itemId}",
-        user=user_id,
-        path_parameters={"itemId": "999999999999"},
-    )
+    missing = await watched_item(api, user_id, "999999999999")
     assert missing.status == 404
-    malformed = await api.request(
-        WISHLIST,
-        "GET",
-        "/wishlist/items/{itemId}",
-        user=user_id,
-        path_parameters={"itemId": "camera"},
-    )
+    malformed = await watched_item(api, user_id, "camera")
     assert malformed.status == 400 and malformed.error()["field"] == "itemId"

@@ -321,7 +321,7 @@ async def test_documented_bid_errors(client: EbayClient, admin: Admin) -> None:
     with pytest.raises(errors.SellerCannotBid):
         await place(seller_token, item, "EBAY_US", Money("25.00", "USD"))
 
-    with pytest.raises(errors.CurrencyMismatch):
+    with pytest.raises(errors.BidCurrencyMismatch):
         await place(token, item, "EBAY_US", Money("30.00", "GBP"))
 
     with pytest.raises(errors.ItemNotFound):

@@ -7,6 +7,11 @@ past the in-flight window instead of waiting 30 s for it: Lambda's retry comes a
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import time
+from dataclasses import dataclass
+
 import pytest
 
 from sniper.aws_clients import AwsClients
@@ -17,43 +22,62 @@ from sniper.domain.user import NotificationChoices, Preferences
 from sniper.events import SnipeOutcome, from_mapping
 from sniper.notifications.notifier import IN_FLIGHT_MS, Delivery, Notifier, SendInFlight
 from sniper.notifications.postmark import PostmarkMailer
+from sniper.services.ports.stores import NoticeState
 from sniper.storage.history import HistoryRepository
-from sniper.storage.notices import NoticesRepository, NoticeState
+from sniper.storage.notices import NoticesRepository
+from sniper.storage.snipes import SnipesRepository
 from sniper.storage.table import DynamoTable
 from sniper.storage.users import UsersRepository
-from tests.factories import make_user, now_ms
+from tests.factories import make_user
 from tests.integration.notifications.test_notification_handler import outcome_event
 
 
 class MovableClock:
+    """The wall clock, moved on by `offset_ms` when the test says so."""
+
     def __init__(self) -> None:
         self.offset_ms = 0
 
-    def __call__(self) -> int:
-        return now_ms() + self.offset_ms
+    def now_ns(self) -> int:
+        return time.time_ns() + self.offset_ms * 1_000_000
+
+    async def sleep(self, seconds: float, /) -> None:
+        await asyncio.sleep(seconds)
+
+
+@dataclass
+class Mail:
+    """The notifier as the handler builds it, but on a clock the test moves; what it reads and
+    writes; and the Postmark sink its email goes to."""
+
+    notifier: Notifier
+    clock: MovableClock
+    notices: NoticesRepository
+    users: UsersRepository
+    sink: PostmarkSink
 
 
 @pytest.fixture
-async def notifier_parts(
-    mail_aws: LocalAws, aws_clients: AwsClients, postmark_sink: PostmarkSink
-) -> tuple[Notifier, MovableClock, NoticesRepository]:
+async def mail(stack_aws: LocalAws, aws_clients: AwsClients, postmark_sink: PostmarkSink) -> Mail:
     dynamodb = await aws_clients.get("dynamodb")
     clock = MovableClock()
-    notices = NoticesRepository(DynamoTable(dynamodb, mail_aws.refs["BidsTable"]))
+    users = UsersRepository(DynamoTable(dynamodb, stack_aws.refs["UsersTable"]))
+    notices = NoticesRepository(DynamoTable(dynamodb, stack_aws.refs["BidsTable"]))
 
     async def token() -> str:
         return "POSTMARK_API_TEST"
 
     notifier = Notifier(
-        UsersRepository(DynamoTable(dynamodb, mail_aws.refs["UsersTable"])),
+        users,
         # A client timeout shorter than the sink's injected delay: the answer is lost.
         PostmarkMailer(token, sender="sniper@example.com", base_url=postmark_sink.url,
                        timeout_s=0.5),
+        snipes=SnipesRepository(DynamoTable(dynamodb, stack_aws.refs["BidsTable"])),
         notices=notices,
-        history=HistoryRepository(DynamoTable(dynamodb, mail_aws.refs["BidHistoryTable"])),
-        clock_ms=clock,
+        history=HistoryRepository(DynamoTable(dynamodb, stack_aws.refs["BidHistoryTable"])),
+        clock=clock,
     )  # fmt: skip
-    return notifier, clock, notices
+    return Mail(notifier, clock, notices, users, postmark_sink)
 
 
 def _event(user_id: str, bid_id: str, outcome: str = "WON") -> SnipeOutcome:
@@ -61,16 +85,14 @@ def _event(user_id: str, bid_id: str, outcome: str = "WON") -> SnipeOutcome:
 
 
 async def test_a_duplicated_event_sends_one_email(
-    notifier_parts: tuple[Notifier, MovableClock, NoticesRepository],
-    users_repo: UsersRepository,
-    postmark_sink: PostmarkSink,
+    mail: Mail,
 ) -> None:
-    notifier, _, notices = notifier_parts
-    user = await users_repo.create(make_user())
+    notifier, notices = mail.notifier, mail.notices
+    user = await mail.users.create(make_user())
     first = await notifier.notify(_event(user.user_id, "bid-dup"))
     again = await notifier.notify(_event(user.user_id, "bid-dup"))
     assert first.delivery == Delivery.SENT and again.delivery == Delivery.ALREADY_SENT
-    [sent] = postmark_sink.messages()
+    [sent] = mail.sink.messages()
     assert sent["Metadata"] == {"sniperNotice": "bid-dup:WON"}
     record = await notices.get(user.user_id, "bid-dup", "WON")
     assert record is not None and record.state == NoticeState.SENT
@@ -78,22 +100,20 @@ async def test_a_duplicated_event_sends_one_email(
     # Another outcome of the same snipe is another email.
     placed = await notifier.notify(_event(user.user_id, "bid-dup", "PLACED"))
     assert placed.delivery == Delivery.NOT_WANTED  # off by default, and recorded as settled
-    assert len(postmark_sink.messages()) == 1
+    assert len(mail.sink.messages()) == 1
 
 
 @pytest.mark.parametrize("fault", ["late", "error"])
 async def test_an_email_whose_answer_was_lost_is_not_sent_again(
-    notifier_parts: tuple[Notifier, MovableClock, NoticesRepository],
-    users_repo: UsersRepository,
-    postmark_sink: PostmarkSink,
+    mail: Mail,
     fault: str,
 ) -> None:
-    notifier, clock, notices = notifier_parts
-    user = await users_repo.create(make_user())
-    postmark_sink.fail_next(SinkFault(kind=fault, delay_s=2.0))  # type: ignore[arg-type]
+    notifier, clock, notices = mail.notifier, mail.clock, mail.notices
+    user = await mail.users.create(make_user())
+    mail.sink.fail_next(SinkFault(kind=fault, delay_s=2.0))  # type: ignore[arg-type]
     with pytest.raises(UpstreamUnavailable):
         await notifier.notify(_event(user.user_id, "bid-lost-answer"))
-    assert len(postmark_sink.messages()) == 1  # Postmark kept it: the user has the email
+    assert len(mail.sink.messages()) == 1  # Postmark kept it: the user has the email
     # A retry at once (a duplicate in flight) must not send either: it waits to be retried.
     with pytest.raises(SendInFlight):
         await notifier.notify(_event(user.user_id, "bid-lost-answer"))
@@ -101,32 +121,30 @@ async def test_an_email_whose_answer_was_lost_is_not_sent_again(
     clock.offset_ms = IN_FLIGHT_MS + 1
     retried = await notifier.notify(_event(user.user_id, "bid-lost-answer"))
     assert retried.delivery == Delivery.ALREADY_SENT
-    assert len(postmark_sink.messages()) == 1
+    assert len(mail.sink.messages()) == 1
     record = await notices.get(user.user_id, "bid-lost-answer", "WON")
     assert record is not None and record.state == NoticeState.SENT
 
 
 async def test_an_email_that_never_left_is_sent_by_the_retry(
-    notifier_parts: tuple[Notifier, MovableClock, NoticesRepository],
-    users_repo: UsersRepository,
-    postmark_sink: PostmarkSink,
+    mail: Mail,
 ) -> None:
-    notifier, clock, _ = notifier_parts
-    user = await users_repo.create(
+    notifier, clock = mail.notifier, mail.clock
+    user = await mail.users.create(
         make_user(preferences=Preferences(notifications=NotificationChoices(placed=True)))
     )
-    await postmark_sink.stop()  # Postmark unreachable: nothing was sent
+    await mail.sink.stop()  # Postmark unreachable: nothing was sent
     with pytest.raises(UpstreamUnavailable):
         await notifier.notify(_event(user.user_id, "bid-never-left"))
-    await postmark_sink.start()
-    notifier.mailer = PostmarkMailer(  # the sink is back on a new port
+    await mail.sink.start()
+    # The sink is back on a new port: the retry runs in a container that knows it.
+    mailer = PostmarkMailer(
         notifier.mailer._server_token,  # type: ignore[attr-defined]
         sender="sniper@example.com",
-        base_url=postmark_sink.url,
+        base_url=mail.sink.url,
     )
+    notifier = dataclasses.replace(notifier, mailer=mailer)
     clock.offset_ms = IN_FLIGHT_MS + 1
     retried = await notifier.notify(_event(user.user_id, "bid-never-left"))
     assert retried.delivery == Delivery.SENT
-    assert [m["Metadata"]["sniperNotice"] for m in postmark_sink.messages()] == [
-        "bid-never-left:WON"
-    ]
+    assert [m["Metadata"]["sniperNotice"] for m in mail.sink.messages()] == ["bid-never-left:WON"]

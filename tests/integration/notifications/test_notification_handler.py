@@ -27,8 +27,8 @@ ALL_ON = NotificationChoices(placed=True, won=True, lost=True, skipped=True, fai
 
 
 @pytest.fixture
-async def notify_app(mail_aws: LocalAws) -> App:
-    return await build(mail_aws.function_environment("NotificationHandlerFunction"))
+async def notify_app(stack_aws: LocalAws) -> App:
+    return await build(stack_aws.function_environment("NotificationHandlerFunction"))
 
 
 def outcome_event(user_id: str, kind: str, **overrides: Any) -> dict[str, Any]:
@@ -71,7 +71,7 @@ async def invoke(app: App, event: dict[str, Any]) -> dict[str, Any]:
 )  # fmt: skip
 async def test_each_outcome_sends_its_email(
     notify_app: App,
-    mail_aws: LocalAws,
+    stack_aws: LocalAws,
     users_repo: UsersRepository,
     postmark_sink: PostmarkSink,
     kind: str,
@@ -88,7 +88,7 @@ async def test_each_outcome_sends_its_email(
     assert result["delivery"] == "sent" and result["message_id"] == sent["MessageID"]
     assert sent["To"] == user.email
     assert (
-        sent["From"] == mail_aws.function_environment("NotificationHandlerFunction")["EMAIL_FROM"]
+        sent["From"] == stack_aws.function_environment("NotificationHandlerFunction")["EMAIL_FROM"]
     )
     assert sent["Subject"] == subject
     assert sent["Tag"] == kind.lower()

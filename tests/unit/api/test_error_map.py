@@ -8,20 +8,21 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 
-from sniper.api.app import HttpApp, api_resolver
+from sniper.api.app import HttpApp
 from sniper.api.errors import STATUS_BY_ERROR, Unauthenticated, UnsupportedMediaType, status_for
 from sniper.api.idempotency import IdempotencyKeyReused, IdempotentRequests, RequestInProgress
 from sniper.api.routes import bids
 from sniper.devstack.local.context import LocalLambdaContext
 from sniper.domain import errors as domain
 from sniper.ebay import errors as ebay
+from sniper.metrics import SniperMetrics
 from sniper.services.oauth_state import InvalidState, StateAlreadyUsed
-from sniper.services.snipe_book import AlreadySniped
+from sniper.services.snipes import AlreadySniped
 from tests.support.http_events import claims_for, http_event
 
 
 class ScriptedBook:
-    """Stands in for the SnipeBook service: raises what the test scripts (the map is under test)."""
+    """Stands in for the Snipes service: raises what the test scripts (the map is under test)."""
 
     def __init__(self) -> None:
         self.raise_on_get: BaseException | None = None
@@ -46,8 +47,9 @@ def app(book: ScriptedBook) -> HttpApp:
     logger = Logger(service="error-map-test", level="DEBUG")
     # No Idempotency-Key is sent here, so its records are never reached.
     idempotent = IdempotentRequests(None, correlation_id=logger.get_correlation_id)  # type: ignore[arg-type]
-    router = bids.build_router(book, idempotent)  # type: ignore[arg-type]
-    return HttpApp(api_resolver([router], logger), logger)
+    metrics = SniperMetrics(namespace="error-map-test", service="error-map-test")
+    router = bids.build_router(book, idempotent, metrics)  # type: ignore[arg-type]
+    return HttpApp([router], logger)
 
 
 async def _get(app: HttpApp, claims: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:

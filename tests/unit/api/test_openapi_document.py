@@ -70,13 +70,13 @@ def test_the_api_never_imports_pydantic() -> None:
         import sniper.handlers.wishlist_sync, sniper.handlers.bid_management
         import sniper.handlers.bid_history
         from aws_lambda_powertools import Logger
-        from sniper.api.app import HttpApp, api_resolver
+        from sniper.api.app import HttpApp
         from sniper.api.routes import openapi
         from sniper.devstack.local.context import LocalLambdaContext
         from tests.support.http_events import http_event
 
         logger = Logger(service="pydantic-check")
-        app = HttpApp(api_resolver([openapi.build_router()], logger), logger)
+        app = HttpApp([openapi.build_router()], logger)
         result = asyncio.run(app(http_event("GET", "/openapi.json"), LocalLambdaContext("x")))
         assert result["statusCode"] == 200, result
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))

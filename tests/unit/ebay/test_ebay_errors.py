@@ -88,7 +88,7 @@ def test_the_table_maps_nothing_the_contract_does_not_document() -> None:
         (120002, errors.EndedByBuyItNow),
         (120001, errors.ItemNotFound),
         (120003, errors.SellerCannotBid),
-        (120009, errors.CurrencyMismatch),
+        (120009, errors.BidCurrencyMismatch),
         (120021, errors.AdultConsentRequired),
         (120032, errors.AdultConsentRequired),
     ],

@@ -10,7 +10,7 @@ import sys
 # executor reaches AWS through aiobotocore (not aioboto3's resource layer) and never the API.
 FORBIDDEN = (
     "sniper.api",
-    "sniper.services.snipe_book",
+    "sniper.services.snipes",
     "aws_lambda_powertools.event_handler",
     "pydantic",
     "aioboto3",

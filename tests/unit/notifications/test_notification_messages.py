@@ -222,7 +222,7 @@ def test_broken_link_without_details_still_counts_them() -> None:
 # ------------------------------------------------------------------ choices
 
 
-@pytest.mark.parametrize("kind", OUTCOMES)
+@pytest.mark.parametrize("kind", sorted(OUTCOMES))
 def test_each_outcome_follows_its_own_choice(kind: str) -> None:
     event = outcome(kind)
     field = kind.lower()

@@ -1,4 +1,4 @@
-"""Creating, listing, changing and cancelling snipes (POST/GET/PUT/DELETE /bids).
+"""The caller's snipes: create, list, read, change, cancel (POST/GET/PUT/DELETE /bids).
 
 A new snipe is checked against eBay first (a live auction, in the listing's currency, at least
 the next minimum bid), stored SCHEDULED, then handed to the scheduler.
@@ -14,10 +14,12 @@ counts as held, and nothing can leave two live snipes behind.
 from __future__ import annotations
 
 import contextlib
-from typing import Final
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 import msgspec
 
+from sniper.clock import SYSTEM_CLOCK, Clock, now_ms
 from sniper.domain import instants
 from sniper.domain.errors import (
     BusinessRuleViolation,
@@ -40,16 +42,23 @@ from sniper.domain.snipe import (
     SnipeStatus,
     check_offset,
 )
-from sniper.ebay.browse import BrowseApi, Item
+from sniper.ebay.browse import Item
 from sniper.ebay.item_ids import parse_item_reference
-from sniper.scheduling import SnipeScheduler
-from sniper.services.clock import ClockMs, now_ms
 from sniper.services.paging import full_page
+from sniper.services.ports.ebay import ItemReader
+from sniper.services.ports.stores import (
+    Guard,
+    LiveGuardStore,
+    Page,
+    SnipeListing,
+    SnipeStore,
+    StaleWrite,
+    UserStore,
+)
 from sniper.services.snipe_cancellation import cancel_snipe
-from sniper.storage.live_guards import Guard, LiveGuards
-from sniper.storage.snipes import SnipesRepository
-from sniper.storage.table import Page
-from sniper.storage.users import UsersRepository
+
+if TYPE_CHECKING:
+    from sniper.scheduling import SnipeScheduler
 
 # A snipe whose firing instant is closer than this cannot be prepared in time.
 CANCEL_REASON = "cancelled by the user"
@@ -101,25 +110,15 @@ class NewSnipe(msgspec.Struct, frozen=True, kw_only=True):
     group: BidGroup | None = None
 
 
-class SnipeBook:
-    def __init__(
-        self,
-        *,
-        users: UsersRepository,
-        snipes: SnipesRepository,
-        guards: LiveGuards,
-        browse: BrowseApi,
-        scheduler: SnipeScheduler,
-        timing: Timing = instants.DEFAULT,
-        clock_ms: ClockMs = now_ms,
-    ) -> None:
-        self.users = users
-        self.snipes = snipes
-        self.guards = guards
-        self.browse = browse
-        self.scheduler = scheduler
-        self.timing = timing
-        self.clock_ms = clock_ms
+@dataclass(frozen=True, kw_only=True)
+class Snipes:
+    users: UserStore
+    store: SnipeStore
+    guards: LiveGuardStore
+    browse: ItemReader
+    scheduler: SnipeScheduler
+    timing: Timing = instants.DEFAULT
+    clock: Clock = SYSTEM_CLOCK
 
     async def create(self, user_id: str, request: NewSnipe) -> Snipe:
         reference = parse_item_reference(request.item_id)
@@ -136,7 +135,7 @@ class SnipeBook:
         item = await self.browse.get_item(
             reference.rest_id, marketplace_id=reference.marketplace_id
         )
-        now = self.clock_ms()
+        now = now_ms(self.clock)
         self._check_biddable(item, request.max_bid, offset, now)
         assert item.item_end_ms is not None  # _check_biddable refuses an auction without an end
         snipe = Snipe(
@@ -158,7 +157,7 @@ class SnipeBook:
         )
         await self._claim_item(snipe)
         try:
-            await self.snipes.create(snipe)
+            await self.store.create(snipe)
         except Exception:
             await self._hand_back(snipe)
             raise
@@ -169,7 +168,7 @@ class SnipeBook:
         only if a consistent read shows the snipe absent: a write whose answer was lost may
         have landed, and then the guard must stay."""
         with contextlib.suppress(Exception):
-            if await self.snipes.find(snipe.user_id, snipe.bid_id) is None:
+            if await self.store.find(snipe.user_id, snipe.bid_id) is None:
                 await self.guards.release(snipe.user_id, snipe.item_id, snipe.bid_id)
 
     async def _claim_item(self, snipe: Snipe) -> None:
@@ -177,18 +176,14 @@ class SnipeBook:
         expires_s = snipe.auction_end_ms // 1000 + GUARD_AFTER_CLOSE_S
         seen: Guard | None = None
         for _ in range(_CLAIM_ATTEMPTS):
+            guard = Guard(holder_bid_id=snipe.bid_id, claimed_ms=now_ms(self.clock))
             held = await self.guards.claim(
-                snipe.user_id,
-                snipe.item_id,
-                snipe.bid_id,
-                now_ms=self.clock_ms(),
-                expires_s=expires_s,
-                replacing=seen,
+                snipe.user_id, snipe.item_id, guard, expires_s=expires_s, replacing=seen
             )
             if held is None:
                 return
-            holder = await self.snipes.find(snipe.user_id, held.holder_bid_id)
-            if not frees_item(held, holder, self.clock_ms()):
+            holder = await self.store.find(snipe.user_id, held.holder_bid_id)
+            if not frees_item(held, holder, now_ms(self.clock)):
                 raise AlreadySniped(held.holder_bid_id)
             seen = held
         raise Conflict("the item kept changing hands; try again")
@@ -199,18 +194,18 @@ class SnipeBook:
         except Exception:
             # Nothing will fire for it: say so on the snipe rather than leave it SCHEDULED.
             failed = snipe.moved_to(
-                SnipeStatus.FAILED, now_ms=self.clock_ms(), reason=FailureReason.INTERNAL.value
+                SnipeStatus.FAILED, now_ms=now_ms(self.clock), reason=FailureReason.INTERNAL.value
             )
-            with contextlib.suppress(Conflict):
-                await self.snipes.save(failed, expected_version=snipe.version)
+            with contextlib.suppress(StaleWrite):
+                await self.store.save(failed, expected_version=snipe.version)
             raise
         named = msgspec.structs.replace(snipe, schedule_name=name, version=snipe.version + 1)
         try:
-            return await self.snipes.save(named, expected_version=snipe.version)
-        except Conflict:
+            return await self.store.save(named, expected_version=snipe.version)
+        except StaleWrite:
             # Inside the schedule lead the executor is dispatched at once and may have claimed
             # the snipe already; what it wrote is the truth.
-            return await self.snipes.get(snipe.user_id, snipe.bid_id)
+            return await self.store.get(snipe.user_id, snipe.bid_id)
 
     def _check_biddable(self, item: Item, max_bid: Money, offset: float, now: int) -> None:
         if not item.is_auction:
@@ -233,24 +228,11 @@ class SnipeBook:
         if not instants.accepts_new(item.item_end_ms, offset, now, self.timing):
             raise TooLate("this auction ends too soon to place a snipe", field="itemId")
 
-    async def list(
-        self,
-        user_id: str,
-        *,
-        statuses: frozenset[SnipeStatus] | None,
-        cursor: str | None,
-        limit: int,
-    ) -> Page[Snipe]:
-        return await full_page(
-            lambda after, size: self.snipes.list_for_user(
-                user_id, statuses=statuses, cursor=after, limit=size
-            ),
-            cursor,
-            limit,
-        )
+    async def list(self, user_id: str, listing: SnipeListing) -> Page[Snipe]:
+        return await full_page(lambda part: self.store.list_for_user(user_id, part), listing)
 
     async def get(self, user_id: str, bid_id: str) -> Snipe:
-        return await self.snipes.get(user_id, bid_id)
+        return await self.store.get(user_id, bid_id)
 
     async def change(
         self,
@@ -264,7 +246,7 @@ class SnipeBook:
             raise InvalidInput("give maxBid, offsetSeconds or both", field="body")
         if offset_seconds is not None:
             check_offset(offset_seconds)
-        snipe = await self.snipes.get(user_id, bid_id)
+        snipe = await self.store.get(user_id, bid_id)
         self._check_editable(snipe)
         offset = offset_seconds if offset_seconds is not None else snipe.offset_seconds
         if max_bid is not None:
@@ -275,18 +257,20 @@ class SnipeBook:
                 )
             # The price has moved since the snipe was set: check the new maximum against it.
             item = await self.browse.get_item(snipe.item_id)
-            self._check_biddable(item, max_bid, offset, self.clock_ms())
+            self._check_biddable(item, max_bid, offset, now_ms(self.clock))
             # The read above awaited: decide on the snipe as it is now.
-            snipe = await self.snipes.get(user_id, bid_id)
+            snipe = await self.store.get(user_id, bid_id)
             self._check_editable(snipe)
-        elif not instants.accepts_new(snipe.auction_end_ms, offset, self.clock_ms(), self.timing):
+        elif not instants.accepts_new(
+            snipe.auction_end_ms, offset, now_ms(self.clock), self.timing
+        ):
             raise TooLate("this auction ends too soon to change the snipe", field="offsetSeconds")
         edited = snipe.edited(
-            now_ms=self.clock_ms(), max_bid=max_bid, offset_seconds=offset_seconds
+            now_ms=now_ms(self.clock), max_bid=max_bid, offset_seconds=offset_seconds
         )
         try:
-            saved = await self.snipes.save(edited, expected_version=snipe.version)
-        except Conflict:
+            saved = await self.store.save(edited, expected_version=snipe.version)
+        except StaleWrite:
             raise SnipeBusy("the snipe changed meanwhile (the executor may hold it)") from None
         await self.scheduler.reschedule(saved)
         return saved
@@ -294,18 +278,18 @@ class SnipeBook:
     def _check_editable(self, snipe: Snipe) -> None:
         if snipe.status not in EDITABLE:
             raise IllegalTransition(f"a {snipe.status} snipe can no longer be changed")
-        if self.clock_ms() >= instants.changes_close_ms(snipe.auction_end_ms, self.timing):
+        if now_ms(self.clock) >= instants.changes_close_ms(snipe.auction_end_ms, self.timing):
             raise SnipeBusy(
                 "changes closed when the sniper woke to get this bid ready; cancel it instead"
             )
         lease = snipe.lease_expires_ms
-        if snipe.lease_owner and lease is not None and lease > self.clock_ms():
+        if snipe.lease_owner and lease is not None and lease > now_ms(self.clock):
             raise SnipeBusy("the executor is preparing this snipe; it can no longer be changed")
 
     async def cancel(self, user_id: str, bid_id: str) -> Snipe:
-        snipe = await self.snipes.get(user_id, bid_id)
+        snipe = await self.store.get(user_id, bid_id)
         return await cancel_snipe(
-            self.snipes, self.scheduler, snipe, reason=CANCEL_REASON, clock_ms=self.clock_ms
+            self.store, self.scheduler, snipe, reason=CANCEL_REASON, clock=self.clock
         )
 
 

@@ -7,39 +7,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sniper.domain.errors import UpstreamUnavailable
-from sniper.services.clock import ClockMs, now_ms
 from sniper.services.oauth_state import InvalidState, OAuthStates, StateAlreadyUsed, StateExpired
+from tests.fakes.clock import FakeClock
+from tests.fakes.stores import FakeBidsTable, FakeSpentStateStore
 
 KEY = b"k" * 48
 
 
-class Ledger:
-    """Spent nonces in memory (the real one is a conditional put: tests/integration/api)."""
-
-    def __init__(self) -> None:
-        self.spent: dict[tuple[str, str], int] = {}
-
-    async def spend(self, user_id: str, nonce: str, expires_ms: int) -> bool:
-        if (user_id, nonce) in self.spent:
-            return False
-        self.spent[(user_id, nonce)] = expires_ms
-        return True
+def _states(key: bytes = KEY, clock: FakeClock | None = None) -> OAuthStates:
+    ledger = FakeSpentStateStore(FakeBidsTable())
+    return OAuthStates(key, ttl_seconds=600, ledger=ledger, clock=clock or FakeClock())
 
 
-def _states(key: bytes = KEY, clock_ms: ClockMs = now_ms) -> OAuthStates:
-    return OAuthStates(key, ttl_seconds=600, ledger=Ledger(), clock_ms=clock_ms)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000_000
-
-    def __call__(self) -> int:
-        return self.now
+def _spent(ledger: FakeSpentStateStore, user_id: str) -> dict[str, int]:
+    return ledger.table.of_kind(user_id, ledger.KIND)
 
 
 def test_a_fresh_state_verifies_for_its_user() -> None:
-    states = _states(KEY, clock_ms=Clock())
+    states = _states(KEY)
     issued = states.issue("user-a")
     states.verify(issued.value, "user-a")
     assert "user-a" not in issued.value
@@ -54,10 +39,12 @@ def test_another_users_state_is_refused() -> None:
 
 
 def test_an_expired_state_is_refused() -> None:
-    clock = Clock()
-    states = _states(KEY, clock_ms=clock)
+    clock = FakeClock()
+    states = _states(KEY, clock)
     issued = states.issue("user-a")
-    clock.now += 600_000
+    clock.advance(ms=599_999)
+    states.verify(issued.value, "user-a")
+    clock.advance(ms=1)
     with pytest.raises(StateExpired):
         states.verify(issued.value, "user-a")
 
@@ -95,13 +82,11 @@ def test_a_short_key_is_a_configuration_error() -> None:
 
 
 async def test_a_state_is_redeemed_once() -> None:
-    clock = Clock()
-    ledger = Ledger()
-    states = OAuthStates(KEY, ttl_seconds=600, ledger=ledger, clock_ms=clock)
+    ledger = FakeSpentStateStore(FakeBidsTable())
+    states = OAuthStates(KEY, ttl_seconds=600, ledger=ledger, clock=FakeClock())
     issued = states.issue("user-a")
     await states.redeem(issued.value, "user-a")
-    ((spent_by, _), expires), *_ = ledger.spent.items()
-    assert spent_by == "user-a" and expires == issued.expires_ms
+    assert list(_spent(ledger, "user-a").values()) == [issued.expires_ms]
     with pytest.raises(StateAlreadyUsed) as caught:
         await states.redeem(issued.value, "user-a")
     assert caught.value.field == "state"
@@ -109,10 +94,10 @@ async def test_a_state_is_redeemed_once() -> None:
 
 
 async def test_a_refused_state_spends_nothing() -> None:
-    ledger = Ledger()
-    states = OAuthStates(KEY, ttl_seconds=600, ledger=ledger)
+    ledger = FakeSpentStateStore(FakeBidsTable())
+    states = OAuthStates(KEY, ttl_seconds=600, ledger=ledger, clock=FakeClock())
     issued = states.issue("user-a")
     with pytest.raises(InvalidState):
         await states.redeem(issued.value, "user-b")
-    assert ledger.spent == {}
+    assert _spent(ledger, "user-a") == _spent(ledger, "user-b") == {}
     await states.redeem(issued.value, "user-a")
