@@ -27,7 +27,7 @@ from sniper.domain import instants
 from sniper.domain.errors import Conflict, NotFound, UpstreamUnavailable
 from sniper.domain.instants import Timing
 from sniper.domain.snipe import Snipe, SnipeStatus
-from sniper.storage.snipes import SnipesRepository
+from sniper.services.ports.stores import SnipeStore
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Claim:
 
     def __init__(
         self,
-        snipes: SnipesRepository,
+        snipes: SnipeStore,
         snipe: Snipe,
         owner: str,
         clock: Clock,
@@ -229,7 +229,7 @@ class Claim:
                 await self.clock.sleep(self.timing.short_renew_ms / 1000)
 
 
-async def peek(snipes: SnipesRepository, user_id: str, bid_id: str) -> Snipe | Refusal:
+async def peek(snipes: SnipeStore, user_id: str, bid_id: str) -> Snipe | Refusal:
     """The snipe as stored (without claiming it), or why there is nothing to do."""
     try:
         return await snipes.get(user_id, bid_id)
@@ -238,7 +238,7 @@ async def peek(snipes: SnipesRepository, user_id: str, bid_id: str) -> Snipe | R
 
 
 async def acquire(
-    snipes: SnipesRepository,
+    snipes: SnipeStore,
     user_id: str,
     bid_id: str,
     *,

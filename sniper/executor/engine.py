@@ -37,7 +37,6 @@ from sniper.domain.history import TimingReport
 from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, SkipReason, Snipe, SnipeStatus
-from sniper.ebay.browse import Item
 from sniper.ebay.errors import EbayAppNotApproved, EbayError, ItemNotFound
 from sniper.ebay.wire import WarmConnection
 from sniper.events import LinkNeedsRenewal, SnipeDue
@@ -49,19 +48,14 @@ from sniper.executor.prepare import OfferRequests, check_item, our_maximum_stand
 from sniper.executor.steps import Step, StepHook
 from sniper.metrics import SniperMetrics
 from sniper.services.ebay_tokens import EbayTokens
-from sniper.storage.history import HistoryRepository
-from sniper.storage.notices import NoticesRepository
-from sniper.storage.snipes import SnipesRepository
+from sniper.services.ports.ebay import ItemReader
+from sniper.services.ports.stores import HistoryStore, NoticeStore, SnipeStore
 
 log = logging.getLogger(__name__)
 S = SnipeStatus
 T = TypeVar("T")
 # Between preparing and firing, a probe this often (aim.RECOMMENDED_PROBES in all, about).
 PROBE_INTERVAL_S = 0.5
-
-
-class ItemReader(Protocol):
-    async def get_item(self, item_id: str, *, marketplace_id: str | None = None) -> Item: ...
 
 
 class Wake(Protocol):
@@ -174,9 +168,9 @@ class BidExecutor:
     def __init__(
         self,
         *,
-        snipes: SnipesRepository,
-        history: HistoryRepository,
-        notices: NoticesRepository,
+        snipes: SnipeStore,
+        history: HistoryStore,
+        notices: NoticeStore,
         tokens: EbayTokens,
         browse: ItemReader,
         connect: Callable[[], WarmConnection],

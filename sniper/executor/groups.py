@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sniper.clock import NS_PER_S, Clock
 from sniper.domain.snipe import SkipReason, Snipe, SnipeStatus
 from sniper.executor.claim import Claim
-from sniper.storage.snipes import SnipesRepository
+from sniper.services.ports.stores import SnipeStore
 
 
 class GroupVerdict(enum.Enum):
@@ -40,7 +40,7 @@ def group_verdict(snipe: Snipe, siblings: Sequence[Snipe]) -> GroupVerdict:
 
 async def resolve_group(
     claim: Claim,
-    snipes: SnipesRepository,
+    snipes: SnipeStore,
     clock: Clock,
     *,
     give_up_ns: int,

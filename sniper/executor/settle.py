@@ -24,8 +24,7 @@ from sniper.events import Amount, SnipeOutcome
 from sniper.executor.claim import Claim
 from sniper.executor.prepare import OfferRequests, our_maximum_stands
 from sniper.metrics import SniperMetrics
-from sniper.storage.history import HistoryRepository
-from sniper.storage.notices import NoticesRepository
+from sniper.services.ports.stores import HistoryStore, NoticeStore
 
 log = logging.getLogger(__name__)
 S = SnipeStatus
@@ -119,7 +118,7 @@ async def read_record(
 
 async def finish(
     claim: Claim,
-    history: HistoryRepository,
+    history: HistoryStore,
     notify: Dispatch,
     outcome: SnipeStatus,
     *,
@@ -164,8 +163,8 @@ async def finish(
 async def hand_over_owed(
     snipe: Snipe,
     *,
-    notices: NoticesRepository,
-    history: HistoryRepository,
+    notices: NoticeStore,
+    history: HistoryStore,
     notify: Dispatch,
     now_ms: int,
 ) -> int:
