@@ -37,6 +37,7 @@ from sniper.domain.history import TimingReport
 from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, SkipReason, Snipe, SnipeStatus
+from sniper.domain.user import RenewalReason
 from sniper.ebay.errors import EbayAppNotApproved, EbayError, ItemNotFound
 from sniper.ebay.wire import WarmConnection
 from sniper.events import LinkNeedsRenewal, SnipeDue
@@ -451,7 +452,7 @@ class BidExecutor:
             event = LinkNeedsRenewal(
                 user_id=user.user_id,
                 ebay_username=user.ebay_link.username,
-                reason="broken",
+                reason=RenewalReason.BROKEN,
                 refresh_expires_ms=user.ebay_link.refresh_expires_ms,
                 affected_bid_ids=(run.snipe.bid_id,),
             )
