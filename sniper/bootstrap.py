@@ -238,12 +238,13 @@ class Root(Generic[Settings]):
         return ScheduleRemoval(client, self.settings.scheduler_group_name)
 
     async def snipe_scheduler(self: Root[BidManagementSettings]) -> EventBridgeSnipeScheduler:
+        from sniper.dispatch import LambdaDispatch
         from sniper.scheduling import EventBridgeSnipeScheduler
 
         settings = self.settings
         return EventBridgeSnipeScheduler(
             await self.clients.get("scheduler"),
-            await self.clients.get("lambda"),
+            LambdaDispatch(await self.clients.get("lambda"), settings.bid_executor_function_arn),
             group_name=settings.scheduler_group_name,
             role_arn=settings.scheduler_role_arn,
             executor_arn=settings.bid_executor_function_arn,

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sniper.dispatch import Dispatch
 from sniper.domain import instants
 from sniper.domain.errors import BusinessRuleViolation, UpstreamUnavailable
 from sniper.domain.instants import Timing
 from sniper.domain.snipe import Snipe
-from sniper.events import Role, SnipeDue, encode
+from sniper.events import Role, SnipeDue
 
 if TYPE_CHECKING:
-    from types_aiobotocore_lambda import LambdaClient
     from types_aiobotocore_scheduler import EventBridgeSchedulerClient
 
 
@@ -125,7 +125,7 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
     def __init__(
         self,
         scheduler_client: EventBridgeSchedulerClient,
-        lambda_client: LambdaClient,
+        wake_now: Dispatch,
         *,
         group_name: str,
         role_arn: str,
@@ -138,7 +138,7 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
         if not 1 <= timing.schedule_precision_s <= 60:
             raise ValueError("the schedule precision must be between 1 and 60 seconds")
         super().__init__(scheduler_client, group_name)
-        self.lambda_client = lambda_client
+        self.wake_now = wake_now  # the executor, invoked asynchronously (sniper/dispatch.py)
         self.role_arn = role_arn
         self.executor_arn = executor_arn
         self.dlq_arn = dlq_arn
@@ -178,7 +178,7 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
             if fire_at <= now + self.timing.min_lead_ms:
                 if update:
                     await self._delete(schedule)
-                await self._invoke_now(due)
+                await self.wake_now(due)
             else:
                 await self._put(self._request(snipe, due, schedule, fire_at), update=update)
         return name
@@ -244,14 +244,6 @@ class EventBridgeSnipeScheduler(ScheduleRemoval):
                 "DeadLetterConfig": {"Arn": self.dlq_arn},
             },
         }
-
-    async def _invoke_now(self, due: SnipeDue) -> None:
-        try:
-            await self.lambda_client.invoke(
-                FunctionName=self.executor_arn, InvocationType="Event", Payload=encode(due)
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise UpstreamUnavailable("could not hand the snipe to the bid executor") from exc
 
 
 def _error_code(exc: ClientError) -> str:

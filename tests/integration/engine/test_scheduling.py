@@ -18,6 +18,7 @@ import pytest
 from sniper.aws_clients import AwsClients
 from sniper.devstack.local.aws import LocalAws
 from sniper.devstack.local.scheduler import LocalScheduler, parse_at
+from sniper.dispatch import LambdaDispatch
 from sniper.domain import instants
 from sniper.domain.snipe import SnipeStatus
 from sniper.scheduling import (
@@ -57,7 +58,7 @@ async def _adapter(
     )
     adapter = EventBridgeSnipeScheduler(
         await clients.get("scheduler"),
-        await clients.get("lambda"),
+        LambdaDispatch(await clients.get("lambda"), aws.arns["BidExecutorFunction"]),
         group_name=aws.refs["ScheduleGroup"],
         role_arn=aws.arns["SchedulerExecutionRole"],
         executor_arn=aws.arns["BidExecutorFunction"],
