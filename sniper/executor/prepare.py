@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sniper.domain.increments import next_minimum_bid
 from sniper.domain.snipe import SkipReason, Snipe
 from sniper.ebay.browse import Item
 from sniper.ebay.errors import (
@@ -53,10 +52,7 @@ def check_item(snipe: Snipe, item: Item, now_ms: int) -> ItemVerdict:
         )
     if not item.is_auction:
         return ItemVerdict(SkipReason.AUCTION_ENDED_EARLY)
-    current = item.current_bid_price
-    minimum = item.minimum_price_to_bid
-    if minimum is None and current is not None:
-        minimum = next_minimum_bid(snipe.marketplace_id, current, has_bids=item.bid_count > 0)
+    minimum = item.next_minimum_bid  # the same rule the API checks a new snipe's max with
     comparable = minimum is not None and minimum.currency == snipe.max_bid.currency
     if comparable and minimum is not None and snipe.max_bid < minimum:
         return ItemVerdict(SkipReason.PRICE_ABOVE_MAX)
