@@ -94,7 +94,11 @@ def test_an_auction_over_at_its_known_close_means_the_executor_came_late() -> No
 
 def test_price_above_the_max_skips() -> None:
     snipe = make_snipe(auction_end_ms=NOW_MS + 60_000, max_bid=Money.parse("25.00", "USD"))
-    verdict = check_item(snipe, item(minimum_price_to_bid=Money.parse("26.00", "USD")), NOW_MS)
+    above = item(
+        current_bid_price=Money.parse("25.00", "USD"),  # with bids: eBay wants 26.00 or more
+        minimum_price_to_bid=Money.parse("26.00", "USD"),
+    )
+    verdict = check_item(snipe, above, NOW_MS)
     assert verdict.skip == SkipReason.PRICE_ABOVE_MAX
     # Without minimumPriceToBid, the increment table decides: 24.50 + 0.50 is fine at 25.00.
     fine = item(minimum_price_to_bid=None, current_bid_price=Money.parse("24.50", "USD"))
