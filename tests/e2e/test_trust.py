@@ -19,25 +19,14 @@ import aiohttp
 
 from sniper.devstack.local.stack import LocalStack
 from tests.e2e.test_routes import link_ebay
-from tests.fixtures.stack import ApiUser, ApiUserFactory
+from tests.fixtures.stack import ApiUser, ApiUserFactory, sim_call
 
 PARALLEL = 20
 
 
-async def _sim(stack: LocalStack, method: str, path: str, body: Any = None) -> Any:
-    assert stack.ebay is not None
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(method, f"{stack.ebay.url}{path}", json=body) as response,
-    ):
-        answer = await response.json()
-        assert response.status < 300, answer
-        return answer
-
-
 async def _auction(stack: LocalStack, **fields: Any) -> dict[str, Any]:
     body = {"title": "A Leica M6 in its box", "startPrice": "10.00", "endsInSeconds": 3600}
-    auction: dict[str, Any] = await _sim(stack, "POST", "/sim/auctions", {**body, **fields})
+    auction: dict[str, Any] = await sim_call(stack, "POST", "/sim/auctions", {**body, **fields})
     return auction
 
 
@@ -127,7 +116,7 @@ async def test_a_replayed_consent_state_cannot_relink(
         consent = await response.json()
 
     async def code_for(username: str) -> str:
-        await _sim(clean_stack, "POST", "/sim/users", {"username": username})
+        await sim_call(clean_stack, "POST", "/sim/users", {"username": username})
         async with (
             aiohttp.ClientSession() as browser,
             browser.get(f"{consent['url']}&username={username}", allow_redirects=False) as page,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -83,14 +82,6 @@ class RecordingFunctions(LocalFunctions):
             for e in self.events_for("NotificationHandlerFunction")
             if e.get("type") == "snipe.outcome" and e["bidId"] == bid_id
         ]
-
-
-@pytest.fixture
-async def postmark_sink(tmp_path: Path) -> AsyncIterator[PostmarkSink]:
-    sink = PostmarkSink(tmp_path / "postmark")
-    await sink.start()
-    yield sink
-    await sink.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -12,14 +11,6 @@ from sniper.devstack.local.aws import LocalAws
 from sniper.devstack.local.lambdas import LocalFunctions
 from sniper.devstack.local.postmark_sink import PostmarkSink
 from tests.fixtures.aws import serving
-
-
-@pytest.fixture
-async def postmark_sink(tmp_path: Path) -> AsyncIterator[PostmarkSink]:
-    sink = PostmarkSink(tmp_path / "postmark")
-    await sink.start()
-    yield sink
-    await sink.stop()
 
 
 @pytest.fixture
