@@ -408,16 +408,9 @@ class BidExecutor:
             return
         if not await self._check_auction(run):
             return
-        ready = run.ready
-        if ready is None or not ready.requests.connection.is_open:
-            ready = await self._warm(run, token)
-            if ready is None:
-                return
-            run.ready = ready
-        else:
-            ready.requests.snipe = run.snipe
-            ready.requests.use_token(token)
-        await self._fire(run, ready, move_to_bidding=True)
+        ready = await self._ready(run, token)
+        if ready is not None:
+            await self._fire(run, ready, move_to_bidding=True)
 
     async def _token(self, run: _Run) -> str | None:
         """The user's access token, valid past the close; None when the snipe was finished."""
@@ -510,6 +503,19 @@ class BidExecutor:
             if not self._fits(run.snipe, run.deadline_ns):
                 raise _Handoff
         return True
+
+    async def _ready(self, run: _Run, token: str) -> Ready | None:
+        """What the shot goes out on: the standby's warm connection if it is still open, else a
+        fresh one; None when the snipe was finished meanwhile."""
+        ready = run.ready
+        if ready is not None and ready.requests.connection.is_open:
+            ready.requests.snipe = run.snipe
+            ready.requests.use_token(token)
+            return ready
+        ready = await self._warm(run, token)
+        if ready is not None:
+            run.ready = ready
+        return ready
 
     async def _warm(self, run: _Run, token: str) -> Ready | None:
         """Open and measure the connection; None when the snipe was finished meanwhile."""
@@ -633,14 +639,9 @@ class BidExecutor:
         token = await self._token(run)
         if token is None:
             return
-        ready = run.ready
-        if ready is None or not ready.requests.connection.is_open:
-            ready = await self._warm(run, token)
-            if ready is None:
-                return
-            run.ready = ready
-        else:
-            ready.requests.use_token(token)
+        ready = await self._ready(run, token)
+        if ready is None:
+            return
         bidding, answered = await self._ask_bidding(ready)
         if answered and our_maximum_stands(bidding, run.snipe):
             log.info("snipe %s: our bid already stands; recording it", run.snipe.bid_id)
