@@ -49,7 +49,7 @@ from sniper.devstack.local.crashes import EXECUTOR, CrashPlans, Kill, KillPlan, 
 from sniper.devstack.local.journal import Journal
 from sniper.devstack.local.pool import ContainerPool
 from sniper.devstack.local.process_container import ProcessContainer
-from sniper.devstack.local.serving import serve
+from sniper.devstack.local.serving import LoopbackService
 from sniper.executor.steps import Step
 
 __all__ = ["AsyncEvent", "Attempt", "FunctionError", "LocalFunctions"]
@@ -57,7 +57,7 @@ __all__ = ["AsyncEvent", "Attempt", "FunctionError", "LocalFunctions"]
 log = logging.getLogger("sniper.devstack.local.lambdas")
 
 
-class LocalFunctions:
+class LocalFunctions(LoopbackService):
     def __init__(
         self,
         aws: LocalAws,
@@ -93,8 +93,7 @@ class LocalFunctions:
             arn_of=lambda function: self.aws.arns[function],
         )
         self.invocations: list[tuple[str, str]] = []  # (logical id, invocation type), in order
-        self._runner: web.AppRunner | None = None
-        self.url: str | None = None
+        super().__init__()
 
     # ------------------------------------------------------------------ addressing
     def logical_id(self, name_or_arn: str) -> str:
@@ -308,18 +307,15 @@ class LocalFunctions:
         return kill
 
     # ------------------------------------------------------------------ the Invoke API
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2015-03-31/functions/{name}/invocations", self._handle_invoke)
-        self._runner, self.url = await serve(app, host, port)
-        return self.url
+        return app
 
     async def stop(self) -> None:
         await self.queue.stop()
         await self.pool.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await super().stop()
 
     async def _handle_invoke(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
