@@ -39,8 +39,7 @@ ADAPTER_ACTIONS: dict[str, frozenset[str]] = {
     "SecretsReader": frozenset({"secretsmanager:GetSecretValue"}),
     # Creating a schedule also needs iam:PassRole on the role it names (see IMPLIED).
     "EventBridgeSnipeScheduler": frozenset(
-        {"scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
-         "lambda:InvokeFunction"}
+        {"scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"}
     ),
     "ScheduleRemoval": frozenset({"scheduler:DeleteSchedule"}),
     "LambdaDispatch": frozenset({"lambda:InvokeFunction"}),
