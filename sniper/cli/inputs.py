@@ -7,8 +7,11 @@ import argparse
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
+from sniper.domain.errors import InvalidInput
 from sniper.domain.snipe import TERMINAL, SnipeStatus
+from sniper.ebay.item_ids import parse_item_reference
 
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
@@ -102,5 +105,28 @@ def _one_of_each(text: str, allowed: list[str], what: str) -> str:
     return ",".join(names)
 
 
-def is_url(reference: str) -> bool:
-    return reference.strip().lower().startswith(("http://", "https://", "www.", "ebay."))
+class ItemChoice(NamedTuple):
+    """An item as named on the command line: its RESTful id, to look the listing up by, and
+    what `POST /bids` is sent (the API reads the marketplace from a listing URL itself)."""
+
+    rest_id: str
+    sent: str
+
+
+def item(text: str) -> ItemChoice:
+    """An item number, a `v1|…|0` id or an eBay listing URL, checked by the API's own rule.
+
+    A URL pasted without its scheme (`www.ebay.de/itm/…`) or as http is sent as https: the API
+    takes https only, and eBay serves listings on nothing else.
+    """
+    sent = text.strip()
+    if "/" in sent:
+        scheme, sep, rest = sent.partition("://")
+        if sep and scheme.lower() in ("http", "https"):
+            sent = rest
+        sent = "https://" + sent
+    try:
+        reference = parse_item_reference(sent)
+    except InvalidInput as refused:
+        raise argparse.ArgumentTypeError(refused.message) from None
+    return ItemChoice(rest_id=reference.rest_id, sent=sent)

@@ -160,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Set a snipe: your maximum bid is placed OFFSET seconds before the auction closes. The "
         "currency is the listing's unless --currency says otherwise.",
     )
-    add.add_argument("item", metavar="ITEM|URL", help="item number, v1|…|0 id, or listing URL")
+    add.add_argument(
+        "item", metavar="ITEM|URL", type=inputs.item, help="item number, v1|…|0 id, or listing URL"
+    )
     add.add_argument(
         "--max", required=True, type=inputs.amount, metavar="AMOUNT", help="maximum bid, e.g. 25.00"
     )

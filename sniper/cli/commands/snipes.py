@@ -11,11 +11,10 @@ from urllib.parse import quote
 from rich.console import Group
 from rich.table import Table
 
-from sniper.cli import listing_url
 from sniper.cli.api import Api, ApiError
 from sniper.cli.context import Context
 from sniper.cli.errors import DONE, FAILED, CliError, UsageError
-from sniper.cli.inputs import is_url
+from sniper.cli.inputs import ItemChoice
 from sniper.cli.render import bids_table, local_time, money, relative, status, timeline_table
 from sniper.cli.timing import instant, landed_before_close, marks, seconds, t_minus
 from sniper.domain.snipe import TERMINAL
@@ -33,8 +32,8 @@ def _bid_path(bid_id: str) -> str:
 def run_add(ctx: Context) -> int:
     args = ctx.args
     api = ctx.access.api()
-    reference = args.item.strip()
-    item, reference = _look_up(api, reference)
+    choice: ItemChoice = args.item
+    item = _look_up(api, choice.rest_id)
     currency = args.currency or _listing_currency(item)
     if currency is None:
         raise UsageError(
@@ -42,7 +41,7 @@ def run_add(ctx: Context) -> int:
             hint="Pass --currency (e.g. --currency GBP).",
         )
     body: dict[str, Any] = {
-        "itemId": reference,
+        "itemId": choice.sent,
         "maxBid": {"value": args.max, "currency": currency},
     }
     if args.offset is not None:
@@ -52,14 +51,7 @@ def run_add(ctx: Context) -> int:
     try:
         bid = _create(api, body)
     except ApiError as refused:
-        fallback = _item_number_fallback(reference, refused)
-        if fallback is None:
-            raise _explained(refused) from None
-        body["itemId"] = fallback
-        try:
-            bid = _create(api, body)
-        except ApiError as again:
-            raise _explained(again) from None
+        raise _explained(refused) from None
     ctx.output.result(_bid_summary(bid, headline="Snipe set"), bid)
     return DONE
 
@@ -69,31 +61,13 @@ def _create(api: Api, body: dict[str, Any]) -> Any:
     return api.call("POST", "/bids", body=body, idempotency_key=str(uuid.uuid4()))
 
 
-def _look_up(api: Api, reference: str) -> tuple[dict[str, Any], str]:
-    """The listing (for its currency and title) and the reference the API understood."""
+def _look_up(api: Api, rest_id: str) -> dict[str, Any]:
+    """The listing, for its currency and title."""
     try:
-        item = api.get(f"/wishlist/items/{quote(reference, safe='')}")
-        return item, reference
-    except ApiError as refused:
-        fallback = _item_number_fallback(reference, refused, lookup=True)
-        if fallback is None:
-            raise _explained(refused) from None
-    try:
-        return api.get(f"/wishlist/items/{quote(fallback, safe='')}"), reference
+        item: dict[str, Any] = api.get(f"/wishlist/items/{quote(rest_id, safe='')}")
     except ApiError as refused:
         raise _explained(refused) from None
-
-
-def _item_number_fallback(reference: str, refused: ApiError, *, lookup: bool = False) -> str | None:
-    """TEMPORARY (see sniper/cli/listing_url.py): the API refused a listing URL; read the item
-    number out of it here. Remove once the API accepts listing URLs."""
-    if not is_url(reference):
-        return None
-    refused_url = refused.status == 400 and refused.field == "itemId"
-    # An encoded URL in a path segment may not even reach the item route (404).
-    if not refused_url and not (lookup and refused.status in (400, 404)):
-        return None
-    return listing_url.item_number(reference)
+    return item
 
 
 def _listing_currency(item: dict[str, Any]) -> str | None:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 
 from sniper.cli import inputs
-from sniper.cli.listing_url import item_number
 
 NOW = datetime(2025, 3, 10, 12, 0, 0, tzinfo=UTC)
 
@@ -71,32 +70,43 @@ def test_outcomes_and_statuses_are_the_apis_names() -> None:
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("given", "rest_id", "sent"),
     [
-        "https://www.ebay.com/itm/123456789012",
-        "https://www.ebay.co.uk/itm/Leica-M6-body-boxed/123456789012?hash=item1c&var=0",
-        "https://www.ebay.de/itm/123456789012?_trkparms=x",
-        "https://www.ebay.com.au/itm/123456789012",
-        "https://www.ebay.ca/itm/Some-Title/123456789012",
-        "https://www.ebay.fr/itm/123456789012",
-        "https://www.ebay.it/itm/123456789012",
-        "https://m.ebay.es/itm/123456789012",
-        "www.ebay.com/itm/123456789012",
-        "https://cgi.ebay.com/ws/eBayISAPI.dll?ViewItem&item=123456789012",
+        ("123456789012", "v1|123456789012|0", "123456789012"),
+        (" v1|123456789012|0 ", "v1|123456789012|0", "v1|123456789012|0"),
+        (
+            "https://www.ebay.co.uk/itm/Leica-M6-body-boxed/123456789012?hash=item1c&var=7",
+            "v1|123456789012|7",
+            "https://www.ebay.co.uk/itm/Leica-M6-body-boxed/123456789012?hash=item1c&var=7",
+        ),
+        # Pasted without its scheme, or as http: sent as https, which is all the API takes.
+        (
+            "www.ebay.de/itm/123456789012",
+            "v1|123456789012|0",
+            "https://www.ebay.de/itm/123456789012",
+        ),
+        (
+            "http://m.ebay.es/itm/123456789012",
+            "v1|123456789012|0",
+            "https://m.ebay.es/itm/123456789012",
+        ),
     ],
 )
-def test_the_item_number_is_read_from_a_listing_url(url: str) -> None:
-    assert inputs.is_url(url)
-    assert item_number(url) == "123456789012"
+def test_an_item_is_checked_by_the_apis_rule_and_sent_as_the_api_takes_it(
+    given: str, rest_id: str, sent: str
+) -> None:
+    assert inputs.item(given) == inputs.ItemChoice(rest_id=rest_id, sent=sent)
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("given", "said"),
     [
-        "https://www.example.com/itm/123456789012",
-        "https://www.ebay.com.evil.example/itm/123456789012",
-        "https://www.ebay.com/sch/i.html?_nkw=leica",
+        ("https://www.example.com/itm/123456789012", "www.example.com is not an eBay site"),
+        ("https://www.ebay.com.evil.example/itm/123456789012", "is not an eBay site"),
+        ("https://www.ebay.com/sch/i.html?_nkw=leica", "is not a listing"),
+        ("leica m6", "not an eBay item id"),
     ],
 )
-def test_a_url_that_is_no_ebay_listing_gives_no_item_number(url: str) -> None:
-    assert item_number(url) is None
+def test_what_is_no_ebay_item_is_a_usage_error_naming_why(given: str, said: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=said):
+        inputs.item(given)
