@@ -32,7 +32,8 @@ import aiohttp
 
 from benchmarks._common import percentile, print_table, write_result
 from benchmarks._services import start_local_aws, start_simulator, use_fake_aws_credentials
-from benchmarks.executor_timing import NotificationSink, SimAdmin, make_bidders, new_snipe
+from benchmarks._world import NotificationSink, SimAdmin, make_bidders
+from benchmarks.executor_timing import new_snipe
 from sniper.aws_clients import AwsClients
 from sniper.devstack.local.aws import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_RU_NAME
 from sniper.ebay.credentials import AppCredentials
