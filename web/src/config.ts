@@ -18,8 +18,8 @@ export interface RuntimeConfig {
   demoLogin?: { username: string; password: string } | null;
   /**
    * Cognito's sign-in flow: SRP (the password never leaves the browser) unless the host says
-   * otherwise. The local stack says USER_PASSWORD_AUTH while its user pool (moto) cannot finish
-   * SRP: it names the user by an id in the challenge that it then cannot find.
+   * otherwise. Every stack we serve uses SRP, the local one included (its pool checks the proofs);
+   * USER_PASSWORD_AUTH is left for a host whose pool cannot.
    */
   signInFlow: "USER_SRP_AUTH" | "USER_PASSWORD_AUTH";
   /** "local" or the deployment's environment name. */

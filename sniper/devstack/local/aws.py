@@ -183,7 +183,8 @@ class LocalAws:
                 UserPoolId=pool_id,
                 ClientName=substitute(props["ClientName"]["Fn::Sub"], names),
                 GenerateSecret=False,
-                # Local sign-in is by password (no browser for SRP); the deployed client keeps SRP.
+                # The demo and `sniper token` sign in by password; the web app and `sniper login`
+                # use SRP, as deployed. The deployed client allows SRP only.
                 ExplicitAuthFlows=[*props["ExplicitAuthFlows"], "ALLOW_USER_PASSWORD_AUTH"],
                 # moto puts email and name in ID tokens only when the client may read them.
                 ReadAttributes=props.get("ReadAttributes", []),
