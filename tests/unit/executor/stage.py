@@ -35,10 +35,11 @@ from sniper.events import LinkNeedsRenewal, NotifierEvent, SnipeDue, SnipeOutcom
 from sniper.executor.engine import BidExecutor, ExecutorConfig, Hooks, Result
 from sniper.executor.steps import Step
 from sniper.notifications.notifier import Notifier
-from sniper.services.ports.stores import NoticeState
+from sniper.services.ports.stores import NoticeState, SnipeStore
 from tests.factories import make_snipe, make_user
 from tests.fakes.clock import START_MS
 from tests.fakes.offer_wire import Arrival, FakeMarket
+from tests.fakes.stores import FakeBidsTable, FakeSnipeStore
 from tests.fakes.virtual_time import VirtualClock
 from tests.fakes.world import World
 
@@ -71,6 +72,22 @@ class FakeRedispatch:
         self.calls.append((function_name, due))
 
 
+class ThrottledSnipes(FakeSnipeStore):
+    """The Bids table as one invocation reaches it: from `throttled` on, every write it makes
+    fails as DynamoDB's throttling does once the SDK's retries are spent."""
+
+    def __init__(self, table: FakeBidsTable) -> None:
+        super().__init__(table)
+        self.throttled = False
+        self.refused = 0
+
+    async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
+        if self.throttled:
+            self.refused += 1
+            raise UpstreamUnavailable("ProvisionedThroughputExceededException")
+        return await super().save(snipe, expected_version=expected_version)
+
+
 @dataclass(frozen=True)
 class Handed:
     at_ns: int
@@ -88,14 +105,16 @@ class NotifierDispatch:
         self.handed: list[Handed] = []
         self._refuse: list[str] = []
 
-    def refuse_next(self, *outcomes: str) -> None:
-        """The next hand-off of each of these outcomes fails (UpstreamUnavailable)."""
-        self._refuse.extend(outcomes)
+    def refuse_next(self, *kinds: str) -> None:
+        """The next hand-off of each of these kinds fails (UpstreamUnavailable): an outcome
+        ("PLACED", "WON", ...) or "LinkNeedsRenewal"."""
+        self._refuse.extend(kinds)
 
     async def __call__(self, event: Dispatchable) -> None:
         assert not isinstance(event, SnipeDue), "the executor hands the notifier its events only"
-        if isinstance(event, SnipeOutcome) and event.outcome in self._refuse:
-            self._refuse.remove(event.outcome)
+        kind = event.outcome if isinstance(event, SnipeOutcome) else type(event).__name__
+        if kind in self._refuse:
+            self._refuse.remove(kind)
             raise UpstreamUnavailable("Lambda could not be invoked")
         self.handed.append(Handed(self.clock.now_ns(), event))
         with contextlib.suppress(UpstreamUnavailable):  # a claim in flight: Lambda would retry
@@ -208,10 +227,14 @@ class Stage:
 
     # ------------------------------------------------------------------ invocations
     def executor(
-        self, *, hooks: Hooks | None = None, config: ExecutorConfig | None = None
+        self,
+        *,
+        hooks: Hooks | None = None,
+        config: ExecutorConfig | None = None,
+        snipes: SnipeStore | None = None,
     ) -> BidExecutor:
         return BidExecutor(
-            snipes=self.stores.snipes,
+            snipes=snipes or self.stores.snipes,
             history=self.stores.history,
             notices=self.stores.notices,
             tokens=self.world.tokens,
@@ -239,10 +262,12 @@ class Stage:
         hooks: Hooks | None = None,
         budget_s: float = INVOCATION_S,
         config: ExecutorConfig | None = None,
+        snipes: SnipeStore | None = None,
     ) -> Result | str:
         """One invocation for `role` from its wake instant (or `at_ns`): its Result, or KILLED.
 
         `kill_at`: a Step (the first time the invocation reaches it) or an instant (epoch ns).
+        `snipes`: the Bids table as this invocation reaches it (ThrottledSnipes).
         Lambda's own limit is enforced: an invocation still running when its time is up fails
         the test (the executor must hand off before that)."""
         await self.clock.sleep_until(self.wake_ns(role) if at_ns is None else at_ns)
@@ -267,7 +292,7 @@ class Stage:
 
             hooks = Hooks(claimed=hooks.claimed, sent=hooks.sent, step=step)
         context = FakeContext(self.clock, f"req-{next(self._requests)}", budget_s)
-        executor = self.executor(hooks=hooks, config=config)
+        executor = self.executor(hooks=hooks, config=config, snipes=snipes)
         task = asyncio.ensure_future(executor.run(due or self.due(role), context))
         if isinstance(kill_at, int):
             self.after(kill_at, lambda: kill(task))

@@ -51,6 +51,21 @@ def test_a_broken_link_fails_token_revoked_and_asks_the_user_to_link_again() -> 
     run_virtual(main())
 
 
+def test_a_renewal_request_the_notifier_refused_does_not_undo_the_outcome() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        await stage.world.tokens.mark_broken(USER_ID, "invalid_grant")
+        stage.notify.refuse_next("LinkNeedsRenewal")
+        await stage.run()
+
+        stored = await stage.stored()
+        assert (stored.status, stored.reason) == (S.FAILED, FailureReason.TOKEN_REVOKED)
+        assert stage.renewals() == []
+        assert stage.emails() == ["failed"]  # the outcome is still told
+
+    run_virtual(main())
+
+
 def test_access_revoked_at_ebay_is_found_by_the_probes_and_fails_token_revoked() -> None:
     async def main() -> None:
         stage = await Stage.build()
@@ -164,6 +179,26 @@ def test_a_bid_refused_401_twice_fails_token_revoked() -> None:
         assert [a.status for a in stage.bids()] == [401, 401]
         assert stage.applied() == []
         assert stage.emails() == ["failed"]
+
+    run_virtual(main())
+
+
+def test_a_bid_refused_401_whose_refresh_is_refused_fails_token_revoked() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        # The user revokes our access after the warm-up: the shot meets 401, the refresh
+        # invalid_grant.
+        stage.after(stage.target_ns - 2 * NS_PER_S, stage.revoke_link)
+        await stage.run()
+
+        [bid] = stage.market.bids()  # from a token eBay no longer knows as anyone's
+        assert bid.status == 401
+        assert _refreshes(stage) == 1
+        stored = await stage.stored()
+        assert (stored.status, stored.reason) == (S.FAILED, FailureReason.TOKEN_REVOKED)
+        user = await stage.stores.users.require(USER_ID)
+        assert user.ebay_link is not None and user.ebay_link.broken
+        assert stage.outcomes() == ["FAILED"]
 
     run_virtual(main())
 

@@ -17,7 +17,7 @@ from sniper.executor.engine import Hooks, Result
 from sniper.executor.steps import Step
 from tests.fakes.offer_wire import answer
 from tests.fakes.virtual_time import run_virtual
-from tests.unit.executor.stage import KILLED, Stage
+from tests.unit.executor.stage import KILLED, USER_ID, Stage, ThrottledSnipes
 
 # Who the history says fired, for a primary killed at each step: the standby took the ARMED
 # snipe over and fired; found it BIDDING and eBay holding our bid ("predecessor"); took the
@@ -207,6 +207,52 @@ def test_placed_taken_over_is_settled_from_ebays_record() -> None:
     run_virtual(main())
 
 
+def test_bidding_taken_over_with_a_broken_link_fails_token_revoked_without_sending() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        await _dead_predecessor(stage, S.BIDDING)
+        await stage.world.tokens.mark_broken(USER_ID, "invalid_grant")
+        await stage.run()
+
+        assert stage.market.log == []
+        stored = await stage.stored()
+        assert (stored.status, stored.reason) == (S.FAILED, FailureReason.TOKEN_REVOKED)
+        assert len(stage.renewals()) == 1
+
+    run_virtual(main())
+
+
+def test_bidding_taken_over_whose_token_ebay_revoked_fails_token_revoked() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        await _dead_predecessor(stage, S.BIDDING)
+        stage.revoke_link()
+        await stage.run()
+
+        assert stage.market.requests("place") == []
+        stored = await stage.stored()
+        assert (stored.status, stored.reason) == (S.FAILED, FailureReason.TOKEN_REVOKED)
+
+    run_virtual(main())
+
+
+def test_placed_taken_over_with_a_broken_link_ends_outcome_unknown() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        stage.our_bid()
+        await _dead_predecessor(stage, S.PLACED)
+        await stage.world.tokens.mark_broken(USER_ID, "invalid_grant")
+        await stage.run()
+
+        # eBay cannot be asked without a token; the bid stands, but nobody can say the outcome.
+        assert {p.status for p in stage.market.requests("probe")} == {401}
+        stored = await stage.stored()
+        assert (stored.status, stored.reason) == (S.FAILED, FailureReason.OUTCOME_UNKNOWN)
+        assert stage.emails() == ["failed"]
+
+    run_virtual(main())
+
+
 def test_an_invocation_too_short_for_the_settle_hands_it_on_and_the_next_settles() -> None:
     async def main() -> None:
         stage = await Stage.build()
@@ -249,6 +295,38 @@ def test_an_invocation_that_fails_lets_go_so_its_standby_takes_over_at_once() ->
         [bid] = stage.bids()
         assert bid.arrived_ns is not None and abs(bid.arrived_ns - stage.target_ns) < NS_PER_MS
         assert (await stage.entry()).timing.fired_by == "takeover"  # type: ignore[union-attr]
+
+    run_virtual(main())
+
+
+def test_a_holder_cut_off_from_its_lease_stops_sending_and_the_standby_sends_once_more() -> None:
+    async def main() -> None:
+        stage = await Stage.build(offset_s=3)
+        # Two 500s (nothing applied) to the holder's shot; from its first send on, its writes
+        # are throttled, so its lease runs out under it while it retries.
+        stage.market.fail("place", answer(500), answer(500))
+        throttled = ThrottledSnipes(stage.stores.bids)
+
+        def cut_off() -> None:
+            throttled.throttled = True
+
+        primary, standby = await asyncio.gather(
+            stage.run("primary", snipes=throttled, hooks=Hooks(sent=cut_off)),
+            stage.run("standby"),
+        )
+
+        assert (primary, standby) == (Result.LOST_LEASE, Result.DONE)
+        assert throttled.refused > 0
+        # The holder's third attempt was never sent: its lease had no safety left. The standby
+        # asked eBay (no bid of ours), then sent its one try.
+        first, second, third = stage.bids()
+        assert [b.status for b in (first, second, third)] == [500, 500, 200]
+        assert third.arrived_ns is not None and third.arrived_ns < stage.close_ns
+        assert len(stage.applied()) == 1
+        entry = await stage.entry()
+        assert entry.outcome == S.WON and entry.timing is not None
+        assert (entry.timing.fired_by, entry.timing.attempts) == ("takeover", 1)
+        assert stage.emails() == ["won"]
 
     run_virtual(main())
 

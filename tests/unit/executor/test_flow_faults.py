@@ -112,6 +112,26 @@ def test_a_refused_connection_sends_nothing_and_is_tried_again_shortly() -> None
     run_virtual(main())
 
 
+def test_ebay_unreachable_at_the_shot_sends_nothing_and_fails_without_a_settle() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        stage.after(stage.target_ns - 500 * NS_PER_MS, lambda: stage.market.fail_always(
+            "place", refuse()))  # fmt: skip
+        await stage.run()
+
+        assert stage.market.requests("place") == []  # no request ever left
+        refused = [at for kind, at in stage.market.refused if kind == "place"]
+        assert refused and max(refused) < stage.close_ns
+        stored = await stage.stored()
+        assert (stored.status, stored.reason) == (S.FAILED, FailureReason.EBAY_UNAVAILABLE)
+        entry = await stage.entry()
+        assert entry.timing is not None and entry.timing.attempts == 0
+        # Nothing was sent, so nothing can stand: eBay is not asked after the close.
+        assert [p for p in stage.market.requests("probe") if p.sent_ns > stage.close_ns] == []
+
+    run_virtual(main())
+
+
 # ---------------------------------------------------------------------- throttled
 def test_a_429_is_waited_out_as_retry_after_says_then_placed() -> None:
     async def main() -> None:
@@ -214,6 +234,38 @@ def test_an_answer_lost_then_outbid_is_settled_as_lost_at_ebays_price() -> None:
         assert entry.final_price == stage.price() == usd("26.00")
         assert entry.timing is not None and entry.timing.landed_attempt == 1
         await _told_once(stage, "lost")
+
+    run_virtual(main())
+
+
+def test_two_attempts_that_may_have_landed_leave_the_landed_one_unsaid() -> None:
+    async def main() -> None:
+        stage = await Stage.build(offset_s=3)
+        # The first request is lost on the way (a reset, at once); the second is applied and
+        # its answer lost past the close. Both might have placed the bid: neither is named.
+        stage.market.fail("place", lose_request(), lose_answer(noticed_after_s=3.5))
+        await stage.run()
+
+        assert len(stage.market.requests("place")) == 2 and len(stage.applied()) == 1
+        entry = await stage.entry()
+        assert entry.outcome == S.WON and entry.timing is not None
+        assert (entry.timing.attempts, entry.timing.landed_attempt) == (2, None)
+
+    run_virtual(main())
+
+
+def test_a_listing_gone_after_the_close_ends_outcome_unknown() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        stage.after(stage.close_ns, lambda: stage.market.remove(stage.item_id))
+        await stage.run()
+
+        assert len(stage.applied()) == 1
+        stored = await stage.stored()
+        assert (stored.status, stored.reason) == (S.FAILED, FailureReason.OUTCOME_UNKNOWN)
+        # eBay said "not found" (a refusal, not a fault): asked once, not for a minute.
+        [asked] = [p for p in stage.market.requests("probe") if p.sent_ns > stage.close_ns]
+        assert asked.error_id == 120001
 
     run_virtual(main())
 

@@ -5,6 +5,8 @@ outcome told once."""
 
 from __future__ import annotations
 
+import functools
+
 from sniper.clock import NS_PER_MS, NS_PER_S
 from sniper.domain import instants
 from sniper.domain.snipe import BidGroup, FailureReason, SkipReason
@@ -356,6 +358,29 @@ def test_an_end_moved_beyond_this_invocation_is_handed_to_a_fresh_one_that_bids(
         assert bid.arrived_ns is not None and abs(bid.arrived_ns - new_target) < NS_PER_MS
         timing = (await stage.entry()).timing
         assert timing is not None and timing.fired_by == "takeover"
+
+    run_virtual(main())
+
+
+def test_an_end_that_keeps_moving_is_reread_three_times_then_bid_on() -> None:
+    async def main() -> None:
+        stage = await Stage.build(offset_s=3)
+        end_ms = stage.snipe.auction_end_ms
+        # Each time just before the executor re-reads (8 s before the target), the end moves
+        # 10 s later again (a seller's listing extended, three times).
+        for n in range(3):
+            stage.after(
+                stage.target_ns + (10 * n - 9) * NS_PER_S,
+                functools.partial(stage.market.move_end, stage.item_id, end_ms + 10_000 * (n + 1)),
+            )
+        await stage.run()
+
+        assert len(stage.market.browse.reads) == 3
+        last_end_ms = end_ms + 30_000
+        assert (await stage.stored()).auction_end_ms == last_end_ms
+        [bid] = stage.bids()
+        new_target = instants.target_ns(last_end_ms, 3)
+        assert bid.arrived_ns is not None and abs(bid.arrived_ns - new_target) < NS_PER_MS
 
     run_virtual(main())
 
