@@ -34,7 +34,7 @@ def _before_close(stage: Stage, bids: list[Arrival]) -> bool:
     return all(b.arrived_ns is not None and b.arrived_ns < stage.close_ns for b in bids)
 
 
-async def _told_once(stage: Stage, tag: str) -> None:
+def _told_once(stage: Stage, tag: str) -> None:
     assert stage.emails() == [tag]
 
 
@@ -55,7 +55,7 @@ def test_a_500_then_success_places_on_the_second_attempt() -> None:
         assert entry.outcome == S.WON and entry.timing is not None
         assert (entry.timing.attempts, entry.timing.landed_attempt) == (2, 2)
         assert entry.timing.sent_ns == second.sent_ns
-        await _told_once(stage, "won")
+        _told_once(stage, "won")
 
     run_virtual(main())
 
@@ -74,7 +74,7 @@ def test_a_500_after_ebay_applied_the_bid_is_read_as_placed_by_the_retry() -> No
         assert (entry.outcome, entry.final_price) == (S.WON, usd("10.00"))
         assert entry.timing is not None
         assert (entry.timing.attempts, entry.timing.landed_attempt) == (2, 1)
-        await _told_once(stage, "won")
+        _told_once(stage, "won")
 
     run_virtual(main())
 
@@ -164,7 +164,7 @@ def test_a_429_whose_retry_after_outlasts_the_auction_ends_the_shot() -> None:
         # Nothing uncertain was sent: no settle read after the close.
         assert [p for p in stage.market.requests("probe") if p.sent_ns > stage.close_ns] == []
         assert stage.outcomes() == ["FAILED"]
-        await _told_once(stage, "failed")
+        _told_once(stage, "failed")
 
     run_virtual(main())
 
@@ -189,7 +189,7 @@ def test_ebay_down_past_the_close_gets_three_spread_attempts_and_fails_truthfull
         assert entry.timing is not None
         assert (entry.timing.attempts, entry.timing.landed_attempt) == (3, None)
         assert [p for p in stage.market.requests("probe") if p.sent_ns > stage.close_ns]
-        await _told_once(stage, "failed")
+        _told_once(stage, "failed")
 
     run_virtual(main())
 
@@ -212,7 +212,7 @@ def test_an_answer_lost_after_ebay_applied_the_bid_is_settled_as_won_from_ebays_
         # Only one attempt could have placed it: that one landed.
         assert (entry.timing.attempts, entry.timing.landed_attempt) == (1, 1)
         assert stage.outcomes() == ["WON"]  # never PLACED: its answer never came
-        await _told_once(stage, "won")
+        _told_once(stage, "won")
 
     run_virtual(main())
 
@@ -233,7 +233,7 @@ def test_an_answer_lost_then_outbid_is_settled_as_lost_at_ebays_price() -> None:
         assert (entry.outcome, entry.reason) == (S.LOST, None)
         assert entry.final_price == stage.price() == usd("26.00")
         assert entry.timing is not None and entry.timing.landed_attempt == 1
-        await _told_once(stage, "lost")
+        _told_once(stage, "lost")
 
     run_virtual(main())
 
@@ -282,7 +282,7 @@ def test_requests_lost_on_the_way_fail_only_once_ebay_shows_no_bid() -> None:
         assert settle and settle[-1].error_id == 120033  # "no bidding activity"
         stored = await stage.stored()
         assert (stored.status, stored.reason) == (S.FAILED, FailureReason.EBAY_UNAVAILABLE)
-        await _told_once(stage, "failed")
+        _told_once(stage, "failed")
 
     run_virtual(main())
 
@@ -306,7 +306,7 @@ def test_ebay_silent_after_the_close_ends_outcome_unknown_after_a_minute_of_back
         assert asked[-1] - stage.close_ns >= 55 * NS_PER_S
         assert len(asked) < 20
         assert stage.outcomes() == ["PLACED", "FAILED"]
-        await _told_once(stage, "failed")
+        _told_once(stage, "failed")
 
     run_virtual(main())
 
@@ -343,7 +343,7 @@ def test_outbid_between_the_reread_and_the_shot_is_lost_without_a_settle() -> No
         stored = await stage.stored()
         assert (stored.status, stored.reason) == (S.LOST, "OUTBID_BEFORE_SNIPE:120008")
         assert (await stage.entry()).final_price is None
-        await _told_once(stage, "lost")
+        _told_once(stage, "lost")
 
     run_virtual(main())
 
@@ -358,7 +358,7 @@ def test_a_bid_ebay_rejects_for_good_fails_bid_rejected_with_its_error() -> None
         assert bid.status == 400
         stored = await stage.stored()
         assert (stored.status, stored.reason) == (S.FAILED, "BID_REJECTED:120013")
-        await _told_once(stage, "failed")
+        _told_once(stage, "failed")
 
     run_virtual(main())
 

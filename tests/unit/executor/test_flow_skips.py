@@ -12,6 +12,7 @@ from sniper.domain import instants
 from sniper.domain.snipe import BidGroup, FailureReason, SkipReason
 from sniper.domain.snipe import SnipeStatus as S
 from sniper.ebay.errors import EbayUnavailable
+from sniper.events import SnipeOutcome
 from sniper.executor.engine import Result
 from sniper.executor.settle import HAND_OVER_AFTER_MS
 from tests.factories import make_history, make_snipe
@@ -55,8 +56,8 @@ def test_a_settled_snipe_whose_email_never_went_has_it_handed_over_once() -> Non
 
         assert await stage.run() is Result.SETTLED
         [handed] = stage.handed("WON")
-        assert handed.event.final_price is not None  # type: ignore[union-attr]
-        assert handed.event.final_price.value == "21.00"  # type: ignore[union-attr]
+        assert isinstance(handed.event, SnipeOutcome) and handed.event.final_price is not None
+        assert handed.event.final_price.value == "21.00"  # the history entry's
         # A second late trigger finds the notifier's record: nothing more.
         assert await stage.run("standby") is Result.SETTLED
         assert stage.emails() == ["won"]
