@@ -255,9 +255,10 @@ class BidExecutor:
                 return Result.SETTLED
             return await self._run_claimed(claimed, due, context, deadline, standby.ready)
         finally:
+            # A claimed run has closed the one it took over already (closing is idempotent); a
+            # standby that never took over must close the one it got ready on too.
             for connection in standby.connections:
-                if standby.ready is None or connection is not standby.ready.requests.connection:
-                    await connection.close()
+                await connection.close()
 
     async def _run_claimed(
         self,

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
 from sniper.clock import NS_PER_MS, NS_PER_S
 
 # 2025-06-15T12:00:00Z: any fixed instant; tests speak of times relative to it.
 START_MS = 1_749_988_800_000
+
+
+class TestClock(Protocol):
+    """What the fakes read: sniper.clock.Clock, and the time in epoch ms (FakeClock, and
+    tests/fakes/virtual_time.py's VirtualClock)."""
+
+    def now_ns(self) -> int: ...
+
+    @property
+    def now_ms(self) -> int: ...
+
+    async def sleep(self, seconds: float, /) -> None: ...
 
 
 class FakeClock:

@@ -18,7 +18,7 @@ from sniper.ebay.oauth import UserTokens
 from sniper.ebay.offer import Bidding
 from sniper.ebay.trading import WatchedItem
 from sniper.vault import TokenUnreadable
-from tests.fakes.clock import FakeClock
+from tests.fakes.clock import FakeClock, TestClock
 
 HOUR_MS = 3_600_000
 
@@ -129,7 +129,7 @@ class FakeOAuth(_Scripted):
     GRANT_MS = 2 * HOUR_MS
     REFRESH_MS = 540 * 24 * HOUR_MS  # eBay's 18 months
 
-    def __init__(self, clock: FakeClock, accounts: FakeEbayAccounts) -> None:
+    def __init__(self, clock: TestClock, accounts: FakeEbayAccounts) -> None:
         super().__init__()
         self.clock = clock
         self.accounts = accounts
@@ -195,7 +195,7 @@ class FakeEbay:
     """eBay for one test: its auctions, its users (tokens, watch lists), its OAuth, the Offer
     API's reads, and the vault our side seals their tokens in."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: TestClock) -> None:
         self.browse = FakeBrowse()
         self.accounts = FakeEbayAccounts()
         self.oauth = FakeOAuth(clock, self.accounts)

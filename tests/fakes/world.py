@@ -1,5 +1,6 @@
 """Everything outside the services, in memory, on one clock that moves only when told: what a
-unit test of a service runs in."""
+unit test of a service runs in. `clock`: another clock to run on (the executor's tests give it
+tests/fakes/virtual_time.py's VirtualClock)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from sniper.domain.user import User
 from sniper.ebay.oauth import USER_SCOPES
 from sniper.services.ebay_tokens import EbayTokens
 from tests.factories import make_user
-from tests.fakes.clock import FakeClock
+from tests.fakes.clock import FakeClock, TestClock
 from tests.fakes.ebay import FakeEbay
 from tests.fakes.outside import FakeDispatch, FakeMailer, FakeScheduler
 from tests.fakes.stores import FakeStores
 
 
 class World:
-    def __init__(self) -> None:
-        self.clock = FakeClock()
+    def __init__(self, clock: TestClock | None = None) -> None:
+        self.clock = clock if clock is not None else FakeClock()
         self.stores = FakeStores()
         self.ebay = FakeEbay(self.clock)
         self.scheduler = FakeScheduler()
