@@ -440,9 +440,11 @@ class BidExecutor:
         return (await self.tokens.refresh(user)).access_token
 
     async def _link_broken(self, run: _Run) -> None:
+        """FAILED TOKEN_REVOKED, and the user asked to link again when the link is broken (a
+        refresh refused; not a fresh token refused twice, which may be eBay's passing fault)."""
         await self._finish(run, S.FAILED, FailureReason.TOKEN_REVOKED)
         user = await self.tokens.users.get(run.snipe.user_id)
-        if user is not None and user.ebay_link is not None:
+        if user is not None and user.ebay_link is not None and user.ebay_link.broken:
             event = LinkNeedsRenewal(
                 user_id=user.user_id,
                 ebay_username=user.ebay_link.username,
@@ -624,6 +626,8 @@ class BidExecutor:
                 await self._finish(run, S.LOST, shot.reason)
             case Verdict.SKIPPED:
                 await self._finish(run, S.SKIPPED, shot.reason)
+            case Verdict.FAILED if shot.reason == FailureReason.TOKEN_REVOKED:
+                await self._link_broken(run)
             case Verdict.FAILED:
                 await self._finish(run, S.FAILED, shot.reason)
 

@@ -178,6 +178,7 @@ def test_a_bid_refused_401_twice_fails_token_revoked() -> None:
         assert (stored.status, stored.reason) == (S.FAILED, FailureReason.TOKEN_REVOKED)
         assert [a.status for a in stage.bids()] == [401, 401]
         assert stage.applied() == []
+        assert stage.renewals() == []  # the refresh worked: the link is not known broken
         assert stage.emails() == ["failed"]
 
     run_virtual(main())
@@ -199,6 +200,12 @@ def test_a_bid_refused_401_whose_refresh_is_refused_fails_token_revoked() -> Non
         user = await stage.stores.users.require(USER_ID)
         assert user.ebay_link is not None and user.ebay_link.broken
         assert stage.outcomes() == ["FAILED"]
+        # As when the link is found broken before the shot: the user is asked to link again.
+        [renewal] = stage.renewals()
+        assert (renewal.reason, renewal.affected_bid_ids) == (
+            RenewalReason.BROKEN,
+            (stage.snipe.bid_id,),
+        )
 
     run_virtual(main())
 
