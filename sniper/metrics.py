@@ -24,8 +24,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Final
 
-from sniper.domain.history import TimingReport
 from sniper.domain.snipe import FailureReason, SnipeStatus
+from sniper.domain.timing_report import TimingReport
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.metrics import Metrics

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sniper.domain.history import HistoryEntry, TimingReport
+from sniper.domain.history import HistoryEntry
 from sniper.domain.ids import new_id
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.domain.timing_report import TimingReport
 from sniper.domain.user import User
 
 

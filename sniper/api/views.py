@@ -13,10 +13,11 @@ import msgspec
 from msgspec import Meta
 
 from sniper.domain import instants
-from sniper.domain.history import Attempt, HistoryEntry, TimingReport
+from sniper.domain.history import HistoryEntry
 from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.domain.timing_report import Attempt, TimingReport
 from sniper.domain.user import BiddingAccess, BiddingCheck, EbayLink, NotificationChoices, User
 from sniper.ebay.browse import Item
 from sniper.ebay.trading import WatchedItem

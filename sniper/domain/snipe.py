@@ -13,6 +13,7 @@ import msgspec
 
 from sniper.domain.errors import IllegalTransition, InvalidInput
 from sniper.domain.money import Money
+from sniper.domain.timing_report import TimingReport
 
 
 class SnipeStatus(enum.StrEnum):
@@ -115,6 +116,9 @@ class Snipe(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     lease_expires_ms: int | None = None
     schedule_name: str | None = None
     placed_ms: int | None = None
+    # The shot's timing, written with the move to PLACED: an invocation that takes a PLACED
+    # snipe over settles it with the report of the shot it did not see.
+    shot: TimingReport | None = None
     # Outcome emails owed (PLACED, WON, ...), written in the same conditional write as the state
     # they announce; whether each was sent is the notifier's record (docs/exactly-once.md).
     notices_owed: tuple[str, ...] = ()

@@ -33,10 +33,10 @@ from sniper.clock import NS_PER_MS, NS_PER_S, SYSTEM_CLOCK, Clock
 from sniper.dispatch import Dispatch
 from sniper.domain import instants
 from sniper.domain.errors import EbayLinkBroken, EbayLinkRequired, UpstreamUnavailable
-from sniper.domain.history import TimingReport
 from sniper.domain.instants import Timing
 from sniper.domain.money import Money
 from sniper.domain.snipe import FailureReason, SkipReason, Snipe, SnipeStatus
+from sniper.domain.timing_report import TimingReport
 from sniper.domain.user import RenewalReason
 from sniper.ebay.errors import EbayAppNotApproved, EbayError, ItemNotFound
 from sniper.ebay.wire import WarmConnection
@@ -387,6 +387,7 @@ class BidExecutor:
             case S.BIDDING:
                 await self._bidding_taken_over(run)
             case S.PLACED:
+                run.timing = run.snipe.shot  # the shot a predecessor fired, as it recorded it
                 await self._settle(run, placed=True)
             case _:
                 log.error("claimed %s in unexpected state %s", run.snipe.bid_id, run.snipe.status)
@@ -616,7 +617,9 @@ class BidExecutor:
                 placed_ms = (
                     run.timing.answered_ns if run.timing and run.timing.answered_ns else None
                 ) or self.clock.now_ns()
-                await run.claim.move(S.PLACED, notify=True, placed_ms=placed_ms // NS_PER_MS)
+                await run.claim.move(
+                    S.PLACED, notify=True, placed_ms=placed_ms // NS_PER_MS, shot=run.timing
+                )
                 await self._tell_placed(run)
                 await self._settle(run, placed=True)
             case Verdict.UNKNOWN:
@@ -653,7 +656,12 @@ class BidExecutor:
             run.timing = TimingReport(
                 auction_end_ns=run.close_ns, target_ns=run.target_ns, fired_by="predecessor"
             )
-            await run.claim.move(S.PLACED, notify=True, placed_ms=self.clock.now_ns() // NS_PER_MS)
+            await run.claim.move(
+                S.PLACED,
+                notify=True,
+                placed_ms=self.clock.now_ns() // NS_PER_MS,
+                shot=run.timing,
+            )
             await self._tell_placed(run)
             await self._settle(run, placed=True)
             return

@@ -23,9 +23,9 @@ from typing import NamedTuple
 from sniper.clock import NS_PER_S, Clock
 from sniper.domain import instants
 from sniper.domain.errors import EbayLinkBroken
-from sniper.domain.history import Attempt
 from sniper.domain.instants import Timing
 from sniper.domain.snipe import FailureReason, SkipReason
+from sniper.domain.timing_report import Attempt
 from sniper.ebay.errors import (
     AuctionEnded,
     BidTooLow,

@@ -16,9 +16,10 @@ from typing import NamedTuple
 from sniper.clock import NS_PER_MS, NS_PER_S, Clock
 from sniper.dispatch import Dispatch
 from sniper.domain.errors import EbayLinkBroken, NotFound
-from sniper.domain.history import HistoryEntry, TimingReport
+from sniper.domain.history import HistoryEntry
 from sniper.domain.money import Money
 from sniper.domain.snipe import Snipe, SnipeStatus
+from sniper.domain.timing_report import TimingReport
 from sniper.ebay.errors import EbayAppNotApproved, EbayError, EbayUnavailable, Unauthorized
 from sniper.events import Amount, SnipeOutcome
 from sniper.executor.claim import Claim

@@ -21,13 +21,14 @@ from tests.unit.executor.stage import KILLED, USER_ID, Stage, ThrottledSnipes
 
 # Who the history says fired, for a primary killed at each step: the standby took the ARMED
 # snipe over and fired; found it BIDDING and eBay holding our bid ("predecessor"); took the
-# PLACED snipe over only to settle it (no shot of its own: none reported); or found it settled.
+# PLACED snipe over only to settle it, reporting the primary's shot as recorded with PLACED; or
+# found it settled.
 FIRED_BY = {
     Step.CLAIMED: "takeover",
     Step.WAITING: "takeover",
     Step.BEFORE_FIRE: "takeover",
     Step.SENT: "predecessor",
-    Step.BEFORE_SETTLE_WRITE: None,
+    Step.BEFORE_SETTLE_WRITE: "primary",
     Step.SETTLED: "primary",
 }
 
@@ -54,6 +55,9 @@ def test_a_primary_killed_at_any_step_still_bids_once_and_tells_once(step: Step)
         entry = await stage.entry()
         assert entry.final_price is not None and entry.final_price.value == "10.00"
         assert entry.timing is not None and entry.timing.fired_by == FIRED_BY[step]
+        if FIRED_BY[step] == "primary":  # the primary's own shot, whoever settled it
+            assert (entry.timing.attempts, entry.timing.landed_attempt) == (1, 1)
+            assert entry.timing.sent_ns == bid.sent_ns
         assert len(stage.handed("WON")) == 1
         assert stage.emails() == ["won"]
 

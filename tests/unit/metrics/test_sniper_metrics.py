@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from sniper.domain.history import TimingReport
 from sniper.domain.snipe import FailureReason, SkipReason, SnipeStatus
+from sniper.domain.timing_report import TimingReport
 from sniper.metrics import METRIC_NAMES, SniperMetrics, settled_values
 
 MS = 1_000_000
