@@ -62,15 +62,16 @@ FULL_WAVES = {1: 100, 10: 20, 100: 3}
 QUICK_WAVES = {1: 5, 10: 2, 100: 1}
 
 
-def prepare_lead_s(concurrency: int) -> float:
-    """The executor's PREPARE_LEAD_SECONDS: long enough for `c` re-reads and warm-ups on moto
-    and the simulator, and more than the 1 s before the instant at which it moves to BIDDING."""
-    return 1.2 + 0.02 * concurrency
+def prepare_lead_s(concurrency: int, given: float | None = None) -> float:
+    """The executor's PREPARE_LEAD_SECONDS: `given` (`--prepare-lead`; 8 as deployed), else
+    just long enough for `c` re-reads and warm-ups on moto and the simulator, and more than the
+    1 s before the instant at which it moves to BIDDING."""
+    return given if given is not None else 1.2 + 0.02 * concurrency
 
 
-def wave_lead_s(concurrency: int) -> float:
+def wave_lead_s(concurrency: int, given: float | None = None) -> float:
     """From the start of a wave to its target: setup, claims and token reads come first."""
-    return prepare_lead_s(concurrency) + 0.3 + 0.03 * concurrency
+    return prepare_lead_s(concurrency, given) + 0.3 + 0.03 * concurrency
 
 
 # ---------------------------------------------------------------------- one wave each
@@ -84,9 +85,12 @@ def new_snipe(bidder: Bidder, auction: dict[str, Any], close_ms: int) -> Snipe:
     )  # fmt: skip
 
 
-async def executor_wave(world: World, executors: Sequence[BidExecutor]) -> Samples:
+async def executor_wave(
+    world: World, executors: Sequence[BidExecutor], prepare_s: float | None = None
+) -> Samples:
     concurrency = len(executors)
-    close_ms = time.time_ns() // NS_PER_MS + int((wave_lead_s(concurrency) + OFFSET_S) * 1000)
+    lead_s = wave_lead_s(concurrency, prepare_s)
+    close_ms = time.time_ns() // NS_PER_MS + int((lead_s + OFFSET_S) * 1000)
     close_ns = close_ms * NS_PER_MS
     target_ns = close_ns - int(OFFSET_S * 1e9)
     auctions = await asyncio.gather(*(world.sim.auction(close_ns) for _ in executors))
@@ -170,10 +174,12 @@ def _merge(into: Samples, more: Samples) -> None:
 
 
 # ---------------------------------------------------------------------- a level
-async def run_level(world: World, concurrency: int, waves: int) -> tuple[Samples, Samples]:
+async def run_level(
+    world: World, concurrency: int, waves: int, prepare_s: float | None = None
+) -> tuple[Samples, Samples]:
     environment = world.functions.environment("BidExecutorFunction")
     environment.update({
-        "PREPARE_LEAD_SECONDS": str(prepare_lead_s(concurrency)),
+        "PREPARE_LEAD_SECONDS": str(prepare_lead_s(concurrency, prepare_s)),
         # The settle only has to learn WON; no need to wait the production 2 s grace.
         "SETTLE_GRACE_SECONDS": "0.1",
         "SETTLE_TIMEOUT_SECONDS": "10",
@@ -186,7 +192,7 @@ async def run_level(world: World, concurrency: int, waves: int) -> tuple[Samples
     ours, floor = Samples(), Samples()
     try:
         for wave in range(waves):
-            _merge(ours, await executor_wave(world, executors))
+            _merge(ours, await executor_wave(world, executors, prepare_s))
             _merge(floor, await floor_wave(world, concurrency))
             if waves >= 10 and (wave + 1) % (waves // 5) == 0:
                 print(f"  c={concurrency}: {wave + 1}/{waves} waves")
@@ -200,7 +206,12 @@ async def run_level(world: World, concurrency: int, waves: int) -> tuple[Samples
 
 # ---------------------------------------------------------------------- main
 async def measure(
-    levels: Sequence[int], waves: dict[int, int], *, aws_in_process: bool, pin_simulator: bool
+    levels: Sequence[int],
+    waves: dict[int, int],
+    *,
+    aws_in_process: bool,
+    pin_simulator: bool,
+    prepare_s: float | None = None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
     async with open_world(
@@ -210,7 +221,7 @@ async def measure(
         for concurrency in levels:
             started = time.monotonic()
             print(f"concurrency {concurrency}: {waves[concurrency]} wave(s)")
-            ours, floor = await run_level(world, concurrency, waves[concurrency])
+            ours, floor = await run_level(world, concurrency, waves[concurrency], prepare_s)
             results[str(concurrency)] = {
                 "waves": waves[concurrency],
                 "seconds": round(time.monotonic() - started, 1),
@@ -237,6 +248,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "--no-pin", action="store_true",
         help="do not give the simulator a CPU of its own (Linux, 2+ CPUs)",
     )  # fmt: skip
+    parser.add_argument(
+        "--prepare-lead", type=float, default=None, metavar="S",
+        help="the executors' PREPARE_LEAD_SECONDS (8 as deployed; default: 1.2 + 0.02 per "
+        "concurrent snipe, which at 100 leaves one process too little time to prepare them all)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     levels = _ints(args.levels)
     defaults = QUICK_WAVES if args.quick else FULL_WAVES
@@ -247,7 +263,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     load_before = os.getloadavg()
     results = asyncio.run(
-        measure(levels, waves, aws_in_process=args.aws_in_process, pin_simulator=not args.no_pin)
+        measure(
+            levels,
+            waves,
+            aws_in_process=args.aws_in_process,
+            pin_simulator=not args.no_pin,
+            prepare_s=args.prepare_lead,
+        )
     )
     rows, parts = [], []
     for concurrency in levels:
@@ -272,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "aws": "in-process thread" if args.aws_in_process else "subprocess",
         "simulator_pinned": cpu_split(not args.no_pin) is not None,
         "offset_s": OFFSET_S,
+        "prepare_lead_s": args.prepare_lead,
         "gc_enabled": gc.isenabled(),
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
@@ -283,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         name += "_aws_in_process"
     if args.no_pin:
         name += "_unpinned"
+    if args.prepare_lead is not None:
+        name += f"_prepare{args.prepare_lead:g}s"
     write_result(name, data)
     return data
 

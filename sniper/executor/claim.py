@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 S = SnipeStatus
 # States an executor works on; SCHEDULED is claimed, the others are taken over when abandoned.
 IN_FLIGHT = frozenset({S.ARMED, S.BIDDING, S.PLACED})
+# How long before its send the shot stops waiting for the write that stretches the lease over
+# it: more than the 4 ms in which `wait_until` stops sleeping (sniper/executor/timing.py).
+COVER_WAIT_MARGIN_NS = 10 * NS_PER_MS
 
 
 class LeaseLost(Exception):
@@ -154,12 +157,47 @@ class Claim:
 
     async def cover_shot(self, send_ns: int) -> None:
         """Before the quiet window: make the lease outlast the send, then write nothing until
-        the bid has left (a renewal in flight must not delay the shot)."""
+        the bid has left (a renewal in flight must not delay the shot).
+
+        Nor may this write delay it: a store slow or throttled at that moment would make the
+        bid late. If the write has not landed `COVER_WAIT_MARGIN_NS` before the send, the shot
+        goes on the lease already held (`holds` is checked before each send) and the write
+        finishes in the background, ahead of any later write (they share the lock)."""
         send_ms = send_ns // NS_PER_MS
         needed = instants.shot_lease_ms(send_ms, self.timing)
-        if (self.snipe.lease_expires_ms or 0) < needed:
-            await self.renew(needed)
         self._quiet = (send_ns - self.timing.quiet_before_send_ms * NS_PER_MS, send_ns)
+        if (self.snipe.lease_expires_ms or 0) >= needed:
+            return
+        cover = asyncio.ensure_future(self.renew(needed))
+        left_s = (send_ns - COVER_WAIT_MARGIN_NS - self.clock.now_ns()) / 1e9
+        waiting = asyncio.ensure_future(self.clock.sleep(max(0.0, left_s)))
+        try:
+            await asyncio.wait({cover, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            cover.cancel()  # the invocation is ending: its writes end with it
+            raise
+        finally:
+            waiting.cancel()
+        if cover.done():
+            self._covered(cover)
+        else:
+            log.warning("snipe %s: the lease write is slow; firing on the lease held", self.bid)
+            cover.add_done_callback(self._covered)
+
+    def _covered(self, cover: asyncio.Future[Snipe]) -> None:
+        """The cover write's end: a lost lease is already known (`lost`); a store that failed
+        leaves the lease held as it was, which `holds` judges before each send."""
+        if cover.cancelled():
+            return
+        error = cover.exception()
+        if isinstance(error, UpstreamUnavailable):
+            log.warning("snipe %s: could not stretch the lease over the shot", self.bid)
+        elif error is not None and not isinstance(error, LeaseLost):
+            log.error("snipe %s: the lease write failed", self.bid, exc_info=error)
+
+    @property
+    def bid(self) -> str:
+        return self.snipe.bid_id
 
     def shot_left(self) -> None:
         """The bid has left: renewals may resume."""

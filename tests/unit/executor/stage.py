@@ -88,6 +88,30 @@ class ThrottledSnipes(FakeSnipeStore):
         return await super().save(snipe, expected_version=expected_version)
 
 
+class FaultySnipes(FakeSnipeStore):
+    """The Bids table as one invocation reaches it, with a say over each write: `fault(snipe)`
+    gives a delay in seconds (a slow store), an exception to raise (throttling once the SDK's
+    retries are spent), or None for a normal write. `faulted` counts the writes it touched."""
+
+    def __init__(
+        self, table: FakeBidsTable, clock: VirtualClock, fault: Callable[[Snipe], object]
+    ) -> None:
+        super().__init__(table)
+        self.clock = clock
+        self.fault = fault
+        self.faulted = 0
+
+    async def save(self, snipe: Snipe, *, expected_version: int) -> Snipe:
+        match self.fault(snipe):
+            case float() | int() as delay_s:
+                self.faulted += 1
+                await self.clock.sleep(delay_s)
+            case Exception() as error:
+                self.faulted += 1
+                raise error
+        return await super().save(snipe, expected_version=expected_version)
+
+
 @dataclass(frozen=True)
 class Handed:
     at_ns: int
