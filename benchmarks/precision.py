@@ -431,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
         "verdicts": verdicts, "scenarios": results,
     }  # fmt: skip
-    name = "precision" + ("_quick" if args.quick or args.rounds else "")
+    name = "precision" + ("_quick" if rounds < FULL_ROUNDS else "")
     if args.prepare_lead is not None:
         name += f"_prepare{args.prepare_lead:g}s"
     write_result(name, data)
