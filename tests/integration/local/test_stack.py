@@ -93,7 +93,9 @@ async def test_a_failed_start_stops_what_had_started(tmp_path: Path) -> None:
     async with LocalStack(options) as running:
         assert running.api_url is not None
         taken = int(running.api_url.rsplit(":", 1)[1])
-        clash = _options(tmp_path / "clash", api_port=taken)
+        # Only the API's port clashes: the web app's would otherwise be taken + 1, which any
+        # other socket on the machine may hold (the failure would then come first, elsewhere).
+        clash = _options(tmp_path / "clash", api_port=taken, web_port=0)
         stack = LocalStack(clash)
         with pytest.raises(OSError, match="address already in use"):
             await stack.__aenter__()
