@@ -159,10 +159,12 @@ class Claim:
         """Before the quiet window: make the lease outlast the send, then write nothing until
         the bid has left (a renewal in flight must not delay the shot).
 
-        Nor may this write delay it: a store slow or throttled at that moment would make the
-        bid late. If the write has not landed `COVER_WAIT_MARGIN_NS` before the send, the shot
-        goes on the lease already held (`holds` is checked before each send) and the write
-        finishes in the background, ahead of any later write (they share the lock)."""
+        Nor may this write delay it where it need not: a store slow or throttled at that moment
+        would make the bid late. If the write has not landed `COVER_WAIT_MARGIN_NS` before the
+        send and the lease already held still covers the send, the shot goes on that lease
+        (`holds` is checked again before each send) and the write finishes in the background,
+        ahead of any later write (they share the lock). A lease that ends before the send (an
+        executor already late) leaves nothing but to wait for the write."""
         send_ms = send_ns // NS_PER_MS
         needed = instants.shot_lease_ms(send_ms, self.timing)
         self._quiet = (send_ns - self.timing.quiet_before_send_ms * NS_PER_MS, send_ns)
@@ -173,16 +175,26 @@ class Claim:
         waiting = asyncio.ensure_future(self.clock.sleep(max(0.0, left_s)))
         try:
             await asyncio.wait({cover, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            if not cover.done() and not self._holds_at(max(send_ms, self._now_ms())):
+                await asyncio.wait({cover})
         except asyncio.CancelledError:
             cover.cancel()  # the invocation is ending: its writes end with it
             raise
         finally:
             waiting.cancel()
         if cover.done():
+            error = cover.exception()
+            if error is not None and not isinstance(error, UpstreamUnavailable):
+                raise error  # the lease lost, or worse: as if the write had been awaited
             self._covered(cover)
         else:
             log.warning("snipe %s: the lease write is slow; firing on the lease held", self.bid)
             cover.add_done_callback(self._covered)
+
+    def _holds_at(self, instant_ms: int) -> bool:
+        return not self.lost.is_set() and instants.holds(
+            self.snipe.lease_expires_ms, instant_ms, self.timing
+        )
 
     def _covered(self, cover: asyncio.Future[Snipe]) -> None:
         """The cover write's end: a lost lease is already known (`lost`); a store that failed

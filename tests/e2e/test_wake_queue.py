@@ -44,7 +44,11 @@ async def test_early_invocations_relay_and_the_wake_queue_runs_the_snipe_on_time
         assert attempt.ended_ns < close_ns - 20 * NS_PER_S
     # The wake queue ran both at their wake instants, primary first: SQS keeps delays to the
     # whole second (relays round down, so each runs up to a second early, never late).
-    woken = {d.body["role"]: d for d in sources.deliveries if d.body["bidId"] == lot.bid_id}
+    # A delivery is recorded when its invocation ends: the standby's watches past the close.
+    deliveries = await sources.deliveries.wait_for(
+        lambda d: d.body["bidId"] == lot.bid_id, count=2, timeout_s=60
+    )
+    woken = {d.body["role"]: d for d in deliveries}
     target = close_ns - round(OFFSET_S * NS_PER_S)
     for role, delivery in woken.items():
         wake = instants.run_wake_ns(target, standby=role == "standby")

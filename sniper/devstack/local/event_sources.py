@@ -21,6 +21,7 @@ from typing import Any
 
 from sniper.devstack.local.aws import LocalAws
 from sniper.devstack.local.containers import FunctionError
+from sniper.devstack.local.journal import Journal
 from sniper.devstack.local.lambdas import LocalFunctions
 
 log = logging.getLogger("sniper.devstack.local.event_sources")
@@ -68,7 +69,8 @@ class SqsEventSources:
         self.aws = aws
         self.functions = functions
         self.mappings = sqs_mappings(aws.template.resources)
-        self.deliveries: list[Delivery] = []
+        # Recorded when the invocation ends; a test waits on it (a standby runs past the close).
+        self.deliveries: Journal[Delivery] = Journal("SQS deliveries")
         # Messages sent before this (epoch ms) belong to a world a reset forgot: dropped unseen.
         self._forget_before_ms = 0
         self._sqs = aws.client("sqs")

@@ -44,7 +44,8 @@ from tests.factories import make_snipe, make_user
 FAST = {
     "LEASE_SECONDS": "1.5",
     "SETTLE_GRACE_SECONDS": "0.3",
-    "PREPARE_LEAD_SECONDS": "1.5",
+    # Room for a refresh and a second warm-up (a stale token) on a loaded machine; 8 s deployed.
+    "PREPARE_LEAD_SECONDS": "2.5",
     "SETTLE_TIMEOUT_SECONDS": "10",
 }
 CREDENTIALS = AppCredentials(

@@ -70,3 +70,27 @@ def test_a_throttled_lease_write_before_the_shot_fires_on_the_lease_held() -> No
         assert stage.emails() == ["won"]
 
     run_virtual(main())
+
+
+def test_a_late_shot_whose_lease_runs_out_waits_for_the_lease_write() -> None:
+    async def main() -> None:
+        stage = await Stage.build()
+        # The move to BIDDING takes 1.4 s: the lease it wrote (1.5 s from its start) ends 0.5 s
+        # after the send, and the executor reaches the shot 0.4 s late. Firing on that lease
+        # would leave no safety: the shot must wait for the write that covers it (0.5 s).
+        writes = iter([1.4])
+
+        def slow(snipe: Snipe) -> object:
+            return next(writes, 0.5) if snipe.status is S.BIDDING else None
+
+        faulty = FaultySnipes(stage.stores.bids, stage.clock, slow)
+        assert await stage.run(snipes=faulty) == Result.DONE
+
+        [bid] = stage.applied()
+        assert bid.arrived_ns is not None and bid.arrived_ns < stage.close_ns
+        # Late by the two writes, not lost: sent only once the covering write had landed.
+        assert bid.arrived_ns - stage.target_ns > 800 * NS_PER_MS
+        assert (await stage.stored()).status is S.WON
+        assert stage.emails() == ["won"]
+
+    run_virtual(main())
