@@ -83,10 +83,12 @@ class Claim:
     def target_ms(self) -> int:
         return instants.target_ms(self.snipe.auction_end_ms, self.snipe.offset_seconds)
 
-    def holds(self) -> bool:
-        """May this invocation still act (send a bid) on its lease, as far as it knows?"""
+    def holds(self, at_ms: int | None = None) -> bool:
+        """May this invocation still act (send a bid) on its lease, now or `at_ms`, as far as
+        it knows?"""
+        at = self._now_ms() if at_ms is None else at_ms
         return not self.lost.is_set() and instants.holds(
-            self.snipe.lease_expires_ms, self._now_ms(), self.timing
+            self.snipe.lease_expires_ms, at, self.timing
         )
 
     # ------------------------------------------------------------------ writes
@@ -175,7 +177,7 @@ class Claim:
         waiting = asyncio.ensure_future(self.clock.sleep(max(0.0, left_s)))
         try:
             await asyncio.wait({cover, waiting}, return_when=asyncio.FIRST_COMPLETED)
-            if not cover.done() and not self._holds_at(max(send_ms, self._now_ms())):
+            if not cover.done() and not self.holds(max(send_ms, self._now_ms())):
                 await asyncio.wait({cover})
         except asyncio.CancelledError:
             cover.cancel()  # the invocation is ending: its writes end with it
@@ -188,13 +190,10 @@ class Claim:
                 raise error  # the lease lost, or worse: as if the write had been awaited
             self._covered(cover)
         else:
-            log.warning("snipe %s: the lease write is slow; firing on the lease held", self.bid)
+            log.warning(
+                "snipe %s: the lease write is slow; firing on the lease held", self.snipe.bid_id
+            )
             cover.add_done_callback(self._covered)
-
-    def _holds_at(self, instant_ms: int) -> bool:
-        return not self.lost.is_set() and instants.holds(
-            self.snipe.lease_expires_ms, instant_ms, self.timing
-        )
 
     def _covered(self, cover: asyncio.Future[Snipe]) -> None:
         """The cover write's end: a lost lease is already known (`lost`); a store that failed
@@ -203,13 +202,9 @@ class Claim:
             return
         error = cover.exception()
         if isinstance(error, UpstreamUnavailable):
-            log.warning("snipe %s: could not stretch the lease over the shot", self.bid)
+            log.warning("snipe %s: could not stretch the lease over the shot", self.snipe.bid_id)
         elif error is not None and not isinstance(error, LeaseLost):
-            log.error("snipe %s: the lease write failed", self.bid, exc_info=error)
-
-    @property
-    def bid(self) -> str:
-        return self.snipe.bid_id
+            log.error("snipe %s: the lease write failed", self.snipe.bid_id, exc_info=error)
 
     def shot_left(self) -> None:
         """The bid has left: renewals may resume."""
