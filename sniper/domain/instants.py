@@ -12,6 +12,7 @@ deployed ones).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -94,12 +95,19 @@ def run_wake_ns(target: int, timing: Timing = DEFAULT, *, standby: bool = False)
     return target - round((timing.run_lead_s - lag) * NS_PER_S)
 
 
-def relay_delay_s(now: int, wake: int, timing: Timing = DEFAULT) -> int | None:
-    """How long to relay for (whole seconds, at most `relay_max_s`), or None: run now."""
+def relay_delay_s(
+    now: int, wake: int, timing: Timing = DEFAULT, *, standby: bool = False
+) -> int | None:
+    """How long to relay for (whole seconds, at most `relay_max_s`), or None: run now.
+
+    SQS keeps delays to the whole second. The primary's rounds down (it runs up to a second
+    early, never late), the standby's rounds up (never early): the two, a second apart, cannot
+    swap on the way however their relays fell within their seconds."""
     left_s = (wake - now) / NS_PER_S
     if left_s < timing.relay_min_s:
         return None
-    return min(int(left_s), timing.relay_max_s)
+    whole = math.ceil(left_s) if standby else int(left_s)
+    return min(whole, timing.relay_max_s)
 
 
 def changes_close_ms(close_ms: int, timing: Timing = DEFAULT) -> int:

@@ -221,8 +221,10 @@ class BidExecutor:
             await self._hand_over_owed(found)
             return Result.SETTLED
         target = instants.target_ns(found.auction_end_ms, found.offset_seconds)
-        wake = instants.run_wake_ns(target, self.timing, standby=due.role == "standby")
-        delay_s = instants.relay_delay_s(self.clock.now_ns(), wake, self.timing)
+        is_standby = due.role == "standby"
+        wake = instants.run_wake_ns(target, self.timing, standby=is_standby)
+        now = self.clock.now_ns()
+        delay_s = instants.relay_delay_s(now, wake, self.timing, standby=is_standby)
         if delay_s is not None:
             await self.wake.later(due, delay_s)
             log.info("snipe %s: relayed to its wake, %d s from now", due.bid_id, delay_s)

@@ -91,3 +91,34 @@ def test_no_send_that_would_arrive_after_the_close() -> None:
 def test_a_snipe_needs_room_before_its_instant() -> None:
     assert instants.accepts_new(CLOSE_MS, 3.0, CLOSE_MS - 3_000 - T.min_lead_ms)
     assert not instants.accepts_new(CLOSE_MS, 3.0, CLOSE_MS - 3_000 - T.min_lead_ms + 1)
+
+
+NS_PER_S = 1_000_000_000
+relay_moments = st.integers(min_value=4 * NS_PER_S, max_value=800 * NS_PER_S)
+relay_gaps = st.integers(min_value=-2 * NS_PER_S, max_value=2 * NS_PER_S)
+
+
+@given(primary_left=relay_moments, gap=relay_gaps)
+def test_relayed_wakes_keep_the_primary_first_and_never_late(primary_left: int, gap: int) -> None:
+    """SQS delays are whole seconds: the primary's relay never makes it late, the standby's never
+    early, and however their relays fell (`gap` apart) the primary's delivery comes first."""
+    target = 1_000 * NS_PER_S
+    primary_wake = instants.run_wake_ns(target)
+    standby_wake = instants.run_wake_ns(target, standby=True)
+    primary_at = primary_wake - primary_left
+    standby_at = primary_at + gap
+    primary_delay = instants.relay_delay_s(primary_at, primary_wake)
+    standby_delay = instants.relay_delay_s(standby_at, standby_wake, standby=True)
+    assert primary_delay is not None and standby_delay is not None
+    primary_runs = primary_at + primary_delay * NS_PER_S
+    standby_runs = standby_at + standby_delay * NS_PER_S
+    assert primary_wake - NS_PER_S < primary_runs <= primary_wake
+    assert standby_wake <= standby_runs < standby_wake + NS_PER_S
+    assert standby_runs - primary_runs >= round(T.standby_lag_s * NS_PER_S)
+
+
+def test_a_wake_near_enough_is_run_at_once() -> None:
+    wake = 1_000 * NS_PER_S
+    assert instants.relay_delay_s(wake - 2 * NS_PER_S, wake) is None
+    assert instants.relay_delay_s(wake - 2 * NS_PER_S, wake, standby=True) is None
+    assert instants.relay_delay_s(wake - 5_000 * NS_PER_S, wake) == T.relay_max_s
