@@ -225,6 +225,36 @@ class _KernelStamps:
             self._peeker.close()
 
 
+async def _keep_kernel_stamping() -> socket.socket | None:
+    """Turn the kernel's receive timestamps on for as long as the returned socket stays open.
+
+    Linux stamps received packets only while some socket asks for it, and turns that on through
+    deferred work: until the work has run, packets arrive unstamped and TCP reports no stamp
+    (the protocol then falls back to the clock, late for a request the loop reads late). Without
+    a holder it goes off between connections too. A probe over loopback waits until it is on.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        holder.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+    except OSError:
+        return None
+    with contextlib.ExitStack() as probe:
+        listener = probe.enter_context(socket.create_server(("127.0.0.1", 0)))
+        sender = probe.enter_context(socket.create_connection(listener.getsockname(), timeout=1))
+        receiver = probe.enter_context(listener.accept()[0])
+        receiver.settimeout(1)
+        receiver.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        for _ in range(100):  # the deferred work runs within milliseconds, a busy machine's later
+            sender.sendall(b".")
+            _, ancillary, _, _ = receiver.recvmsg(1, socket.CMSG_SPACE(16))
+            if ancillary:
+                break
+            await asyncio.sleep(0.01)
+    return holder
+
+
 class _StampingProtocol(asyncio.Protocol):
     """aiohttp's protocol for one connection, with a note of when a request's bytes came in.
 
@@ -319,9 +349,12 @@ class SimulatorServer:
         self.exchanges: list[Exchange] = []
         self._runner: web.AppRunner | None = None
         self._server: asyncio.base_events.Server | None = None
+        self._stamping: socket.socket | None = None
         self.url = ""
 
     async def start(self) -> None:
+        if isinstance(self.state.clock, SystemClock):
+            self._stamping = await _keep_kernel_stamping()
         app = build_app(self.state, self.exchanges)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -345,6 +378,9 @@ class SimulatorServer:
             self._runner = None
         if server is not None:
             await server.wait_closed()
+        if self._stamping is not None:
+            self._stamping.close()
+            self._stamping = None
 
     def reset(self) -> None:
         self.state.reset()
