@@ -29,8 +29,10 @@ log = logging.getLogger("sniper.devstack.local.event_sources")
 # Lambda's pollers long-poll, and SQS answers a long poll as soon as a delayed message becomes
 # visible. moto's long poll does not: it sleeps out its wait unless a message is sent, so a
 # delayed message would wait up to the whole wait in the queue (a relayed primary delivered a
-# second late, after its standby). Short polls this often keep delivery within the interval.
-POLL_INTERVAL_S = 0.05
+# second late, after its standby). Short polls this often keep delivery within the interval;
+# more often costs the stack's one process CPU for nothing (each poll is a ~1 ms SDK call: at
+# 50 ms, a tenth more Python work behind every API request of benchmarks/api_latency.py).
+POLL_INTERVAL_S = 0.2
 
 
 @dataclass(frozen=True)

@@ -305,8 +305,13 @@ async def test_settings_and_the_phone_layout(web: WebStack, page: Page) -> None:
     await page.get_by_role("link", name="Snipes", exact=True).click()
     await expect(page.get_by_role("heading", name="Snipes", exact=True)).to_be_visible()
     await audit(page, "snipes-phone")
-    # Nothing sticks out sideways on a phone.
+    # Nothing sticks out sideways on a phone, and every section is in reach without scrolling.
     assert await page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    links = await page.get_by_role("navigation", name="Main").get_by_role("link").all()
+    assert len(links) == 6
+    for link in links:
+        box = await link.bounding_box()
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 390, box
 
 
 async def test_sign_up_confirm_and_sign_in_as_a_new_user(web: WebStack, page: Page) -> None:
