@@ -10,6 +10,13 @@ JWKS fetch) are warm-up and not counted. Each POST /bids creates a snipe on a fr
 cancelled again (untimed) so that every request finds the same state.
 
     python benchmarks/api_latency.py [--quick] [--requests 200]
+    python benchmarks/api_latency.py --before PATH [--rounds 6]
+
+`--before` compares with another tree (e.g. a checkout of an older commit): whole runs of the
+two trees' own scripts alternate round by round, each in a fresh process, so both meet the same
+machine; the table gives each route's median over the rounds of its p50. One run against an old
+published table says little here: the same tree's p50 moves by a millisecond or more from one
+run to the next on this machine.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ import argparse
 import asyncio
 import json
 import secrets
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -245,12 +254,72 @@ async def measure(requests: int) -> tuple[dict[str, Any], dict[str, Any]]:
             return results, history
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_tree(tree: Path, requests: int) -> dict[str, Any]:
+    """One whole run of a tree's own script, in a process of its own; its result file."""
+    script = tree / "benchmarks" / "api_latency.py"
+    subprocess.run(
+        [sys.executable, str(script), "--requests", str(requests)],
+        cwd=tree, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    found: dict[str, Any] = json.loads(
+        (tree / "benchmarks" / "results" / "api_latency.json").read_text()
+    )
+    return found
+
+
+def _p50s(run: dict[str, Any]) -> dict[str, dict[str, float]]:
+    routes = {**run["routes"], f"POST /bids, {HISTORY_SNIPES} past snipes":
+              run["post_bids_with_history"]}  # fmt: skip
+    return {
+        route: {mode: modes[mode]["ms"]["p50"] for mode in ("gateway", "in_process")}
+        for route, modes in routes.items()
+    }
+
+
+def compare(before: Path, rounds: int, requests: int) -> dict[str, Any]:
+    trees = {"before": before.resolve(), "this tree": ROOT}
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {name: [] for name in trees}
+    for index in range(rounds):
+        for name, tree in trees.items():
+            runs[name].append(_p50s(_run_tree(tree, requests)))
+            print(f"  round {index + 1}/{rounds}: {name} done", flush=True)
+
+    def median(name: str, route: str, mode: str) -> float:
+        return statistics.median(run[route][mode] for run in runs[name] if route in run)
+
+    rows = []
+    for route in runs["this tree"][0]:
+        if not all(route in run for run in runs["before"]):
+            continue
+        values = [median(name, route, mode) for mode in ("gateway", "in_process")
+                  for name in trees]  # fmt: skip
+        rows.append([route, *values, values[3] / values[2]])
+    print_table(
+        f"API latency, median over {rounds} rounds of each route's p50, ms "
+        f"({requests} requests per route, mode and round)",
+        ["route", "before gateway", "this gateway", "before in-process", "this in-process",
+         "this / before in-process"],
+        rows,
+    )  # fmt: skip
+    data = {"trees": {name: str(tree) for name, tree in trees.items()}, "rounds": rounds,
+            "requests": requests, "p50_by_round": runs}  # fmt: skip
+    write_result("api_latency_compare", data)
+    return data
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: 20 requests per route")
     parser.add_argument("--requests", type=int, default=None, help="per route and mode")
+    parser.add_argument("--before", type=Path, default=None, help="another tree to compare")
+    parser.add_argument("--rounds", type=int, default=6, help="with --before: runs per tree")
     args = parser.parse_args(argv)
     requests = args.requests or (20 if args.quick else 200)
+    if args.before is not None:
+        return compare(args.before, args.rounds, requests)
 
     results, history = asyncio.run(measure(requests))
     rows = []
