@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from sniper.devstack.local import cognito_srp
+from sniper.devstack.local import cognito_srp, sqs_long_poll
 from sniper.devstack.local.template import Template, substitute
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -72,6 +72,8 @@ class LocalAws:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # moto takes any SRP password proof; the local user pool checks it as Cognito does.
         cognito_srp.install()
+        # moto's long poll sleeps past a delayed message becoming visible; SQS's does not.
+        sqs_long_poll.install()
         server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         server.start()
         bound_host, bound_port = server.get_host_and_port()

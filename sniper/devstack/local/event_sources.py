@@ -1,11 +1,12 @@
 """Lambda's event source mappings for SQS, as template.yaml declares them (`Events: Type: SQS`).
 
-Like Lambda's pollers: each mapped queue is polled (see POLL_INTERVAL_S); a batch of messages (up
-to the event's BatchSize) is handed to the function as one synchronous invocation in a container of its own, the
+Like Lambda's pollers: each mapped queue is long-polled; a batch of messages (up to the event's
+BatchSize) is handed to the function as one synchronous invocation in a container of its own, the
 pollers not waiting for it; the messages are deleted when the invocation succeeds, and left to
 reappear after the queue's visibility timeout when it fails (moto keeps that clock, and the
 queue's redrive policy). SQS itself keeps each message's DelaySeconds: the executor's wake queue
-(sniper/wake.py) relies on that, so here it is moto's, not ours.
+(sniper/wake.py) relies on that, so here it is moto's, not ours (with its long poll made to see a
+delay run out, `sqs_long_poll`).
 """
 
 from __future__ import annotations
@@ -26,13 +27,9 @@ from sniper.devstack.local.lambdas import LocalFunctions
 
 log = logging.getLogger("sniper.devstack.local.event_sources")
 
-# Lambda's pollers long-poll, and SQS answers a long poll as soon as a delayed message becomes
-# visible. moto's long poll does not: it sleeps out its wait unless a message is sent, so a
-# delayed message would wait up to the whole wait in the queue (a relayed primary delivered a
-# second late, after its standby). Short polls this often keep delivery within the interval;
-# more often costs the stack's one process CPU for nothing (each poll is a ~1 ms SDK call: at
-# 50 ms, a tenth more Python work behind every API request of benchmarks/api_latency.py).
-POLL_INTERVAL_S = 0.2
+# How long one receive waits for a message (SQS's long polling, at most 20 s). Short, so a stop
+# or a reset is not kept waiting; the delay of a message is kept by the queue, not by this.
+POLL_WAIT_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -107,24 +104,22 @@ class SqsEventSources:
                     self._sqs.receive_message,
                     QueueUrl=url,
                     MaxNumberOfMessages=min(mapping.batch_size, 10),
-                    WaitTimeSeconds=0,
+                    WaitTimeSeconds=POLL_WAIT_SECONDS,
                     AttributeNames=["All"],
                 )
             except Exception:  # moto restarting under a test, or stopping: look again
                 log.exception("polling %s failed", mapping.queue)
-                await asyncio.sleep(POLL_INTERVAL_S)
+                await asyncio.sleep(POLL_WAIT_SECONDS)
                 continue
             messages = answer.get("Messages", [])
             stale = [m for m in messages if self._sent_ms(m) < self._forget_before_ms]
             if stale:
                 await self._delete(url, stale)
                 messages = [m for m in messages if m not in stale]
-            if not messages:
-                await asyncio.sleep(POLL_INTERVAL_S)
-                continue
-            task = asyncio.create_task(self._deliver(mapping, url, arn, messages))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            if messages:
+                task = asyncio.create_task(self._deliver(mapping, url, arn, messages))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
 
     async def _deliver(
         self, mapping: SqsMapping, url: str, arn: str, messages: list[dict[str, Any]]

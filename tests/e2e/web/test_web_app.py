@@ -311,7 +311,7 @@ async def test_settings_and_the_phone_layout(web: WebStack, page: Page) -> None:
     assert len(links) == 6
     for link in links:
         box = await link.bounding_box()
-        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 390, box
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
 
 
 async def test_sign_up_confirm_and_sign_in_as_a_new_user(web: WebStack, page: Page) -> None:
