@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "cold_start": ([], ["--runs", "2"]),
     "executor_timing": ([], ["--quick"]),
     "api_latency": ([], ["--quick"]),
+    "api_overhead": ([], ["--requests", "100"]),
     # Every fault and crash on the whole local stack, three runs each (~4 min; quick: one run).
     "chaos": (["--repeat", "3"], ["--repeat", "1"]),
     "aim_model": ([], ["--trials", "2000"]),
