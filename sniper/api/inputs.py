@@ -5,10 +5,9 @@ shares, and the local stack runs concurrent invocations on one loop: a route tha
 after an await could read another request's. A route therefore never reads the event: it
 declares what it needs (`caller: SignedIn`, `body: Annotated[X, Depends(body(X))]`), and
 Powertools calls these plain functions, synchronously, before the route's coroutine starts.
-With validation off (sniper.api.app) Depends loads no pydantic.
+With validation off (sniper.api.app) Depends loads no pydantic. Annotations here are eager, not
+postponed: see sniper/api/routes/__init__.py.
 """
-
-from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache

@@ -4,8 +4,6 @@ GET answers eBay's endpoint challenge; POST takes a signed notice (412 if the si
 as eBay expects; 204 once that eBay user's data is gone).
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """/bids: the caller's snipes (the guide calls them bids)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

@@ -1,7 +1,5 @@
 """/ebay/auth: link the caller's eBay account (OAuth authorization-code grant) and unlink it."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

@@ -1,7 +1,5 @@
 """/bid-history: settled snipes with their outcome and timing report."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

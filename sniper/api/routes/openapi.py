@@ -1,7 +1,5 @@
 """/openapi.json: the API's own description (public), generated once per container."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response

@@ -1,7 +1,5 @@
 """/users: the caller's profile, preferences and account."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import msgspec

@@ -1,7 +1,5 @@
 """/wishlist: the caller's eBay watch list, and one item, each with the caller's snipe if any."""
 
-from __future__ import annotations
-
 from typing import Annotated
 from urllib.parse import unquote
 
