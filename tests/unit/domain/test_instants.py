@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sniper.clock import NS_PER_S
 from sniper.domain import instants
 from sniper.domain.instants import DEFAULT as T
 from sniper.domain.snipe import MAX_OFFSET_SECONDS, MIN_OFFSET_SECONDS
@@ -93,7 +94,6 @@ def test_a_snipe_needs_room_before_its_instant() -> None:
     assert not instants.accepts_new(CLOSE_MS, 3.0, CLOSE_MS - 3_000 - T.min_lead_ms + 1)
 
 
-NS_PER_S = 1_000_000_000
 relay_moments = st.integers(min_value=4 * NS_PER_S, max_value=800 * NS_PER_S)
 relay_gaps = st.integers(min_value=-2 * NS_PER_S, max_value=2 * NS_PER_S)
 
